@@ -110,3 +110,14 @@ class Route:
     def compile(self) -> re.Pattern[str]:
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.pattern))
         return re.compile(f"^{regex}/?$")
+
+
+class WorldError(ValueError):
+    """A world file is invalid. ``field`` is the dotted path of the offending entry (e.g. servers[2].status)."""
+
+    def __init__(self, field: str, problem: str, source: str = ""):
+        self.field = field
+        self.problem = problem
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}world field '{field}': {problem}")

@@ -56,6 +56,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # For writes: (resource_id, resource_name) of what was changed, for the CTS trace of this call.
     resource: tuple[str, str] = ("", "")
+    # For writes whose HTTP body says little (IAM grants have none): what the trace's `request` should show.
+    trace_request: Any = None
 
     def content(self) -> bytes:
         return b"" if self.body is None else json.dumps(self.body).encode()

@@ -44,6 +44,7 @@ class CloudError(BmsGuardError):
     """An error answered by (or on the way to) the cloud."""
 
     retryable = False
+    attempts = 1  # set by the retry policy to the number of attempts made before giving up
 
     def __init__(self, message: str, *, status: int | None = None, error_code: str = "", request_id: str = ""):
         super().__init__(message)

@@ -309,6 +309,8 @@ class ActionOutcome:
     request_id: str = ""
     applied_at_ms: int | None = None
     verified_at_ms: int | None = None
+    started_at_ms: int | None = None  # when the executor took the action up (durations in the logs)
+    retryable: bool = False  # a later invocation may succeed (transient error, not applied yet, out of time)
 
     def to_dict(self) -> dict[str, Any]:
         return _asdict(self)

@@ -1,0 +1,82 @@
+"""`bmsguard policy check`, `sweep`, `localcloud`, and the installed console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bmsguard_cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_WORLD = ROOT / "events" / "worlds" / "demo.yaml"
+
+
+def test_policy_check_prints_effective_decisions(capsys, tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "version: 1\nmode: report\n"
+        "metadata: {default: disable}\n"
+        "agency: {treatment: report, allow: [OBS ReadOnlyAccess]}\n"
+        "exemptions:\n"
+        "  - {name: 'bms-legacy-*', owner: alice@example.com, reason: vendor agent needs V1, expires: 2001-01-01}\n"
+    )
+    assert main(["policy", "check", str(policy)]) == 0
+    out = capsys.readouterr().out
+    assert "mode: report" in out
+    assert "every server: disable instance metadata" in out
+    assert "never excess (allow): OBS ReadOnlyAccess" in out
+    assert "name:bms-legacy-*" in out and "EXPIRED" in out
+
+
+@pytest.mark.parametrize("text, field", [
+    ("version: 1\nmode: sometimes\n", "mode"),
+    ("version: 1\nexemptions:\n  - {server_id: x, owner: a, reason: b, expires: someday}\n", "exemptions[0].expires"),
+    ("version: 1\nunknown_key: 1\n", "unknown_key"),
+])
+def test_policy_check_rejects_bad_policy_naming_the_field(capsys, tmp_path, text, field):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    assert main(["policy", "check", str(policy)]) == 2
+    err = capsys.readouterr().err
+    assert field in err and str(policy) in err and "Traceback" not in err
+
+
+def test_sweep_against_a_world_prints_a_summary_table(capsys, tmp_path):
+    assert main(["sweep", "--world", str(DEMO_WORLD)]) == 0
+    out = capsys.readouterr().out
+    assert "server" in out and "outcome" in out
+    for name in ("bms-prod-01", "bms-batch-02", "bms-web-03", "bms-db-04", "bms-db-05", "bms-app-06"):
+        assert name in out
+    assert "6 servers" in out
+
+
+def test_sweep_dry_run_json(capsys):
+    assert main(["sweep", "--world", str(DEMO_WORLD), "--dry-run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    statuses = {s["server_id"]: s["status"] for s in report["servers"]}
+    assert len(statuses) == 6
+    assert report["mode"] == "report"
+    actions = [o["status"] for s in report["servers"] for o in s["outcomes"]]
+    assert actions and set(actions) == {"would_apply"}
+
+
+def test_localcloud_serve_with_a_bad_world_exits_2(capsys, tmp_path):
+    world = tmp_path / "world.yaml"
+    world.write_text("region: 12\nservers: nope\n")
+    assert main(["localcloud", "serve", "--world", str(world)]) == 2
+
+
+def test_console_script_runs_from_a_shell():
+    """The installed entry point, as a user types it (`bmsguard ...`), not only main()."""
+    script = Path(sys.executable).with_name("bmsguard")
+    if not script.exists():
+        pytest.skip(f"console script not installed next to {sys.executable} (not an installed environment)")
+    result = subprocess.run([str(script), "replay", str(ROOT / "events" / "manual_servers.json")],
+                            capture_output=True, text=True, cwd=ROOT, env={**os.environ}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "bms-batch-02" in result.stdout and "changed:" in result.stdout

@@ -4,6 +4,7 @@
     python3 tasks.py demo    replay the sample events against the embedded local cloud
     python3 tasks.py test    run the whole test suite (and the linter)
     python3 tasks.py lint    run the linter only
+    python3 tasks.py compat  run the function's tests on the other FunctionGraph Pythons (3.10, 3.12) found here
 
 Needs only Python 3.10+ with pip and venv.
 """
@@ -56,12 +57,36 @@ def test(args: list[str]) -> None:
     lint([])
 
 
+def compat(args: list[str]) -> None:
+    """The function ships for FunctionGraph's Python 3.10 and 3.12: run its tests there when they exist."""
+    found = [(v, p) for v, p in ((v, find_python(v)) for v in ("3.10", "3.12")) if p]
+    for version, python in found:
+        env_dir = ROOT / f".venv-{version}"
+        if not (env_dir / "bin" / "python").exists():
+            run([python, "-m", "venv", str(env_dir)])
+        run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "-e", ".[dev]"])
+        print(f"tests on Python {version}", flush=True)
+        run([str(env_dir / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             "tests/unit", "tests/integration", *args])
+    missing = sorted({"3.10", "3.12"} - {v for v, _ in found})
+    if missing:
+        print(f"compat: no Python {', '.join(missing)} on this machine; not tested there")
+
+
+def find_python(version: str) -> str | None:
+    import shutil
+
+    candidates = [shutil.which(f"python{version}"), *sorted(Path.home().glob(f".pyenv/versions/{version}*/bin/python"))]
+    return next((str(c) for c in candidates if c), None)
+
+
 def lint(args: list[str]) -> None:
     ensure_venv("dev")
     run([str(BIN / "python"), "-m", "ruff", "check", ".", *args])
 
 
-COMMANDS = {"demo": demo, "test": test, "lint": lint}
+COMMANDS = {"demo": demo, "test": test, "lint": lint, "compat": compat}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -108,6 +108,8 @@ class Route:
     writes: bool = False  # a change: recorded as a CTS trace when it succeeds
     trace_name: str = ""  # CTS trace name for writes
     resource_type: str = ""  # CTS resource type for writes
+    # Extra match on the request for operations that share method + path (e.g. the body's "action").
+    when: Callable[[Request], bool] | None = None
 
     def compile(self) -> re.Pattern[str]:
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.pattern))

@@ -25,4 +25,5 @@ class Service:
 SERVICES: tuple[Service, ...] = (
     Service("bms", "localcloud.bms", ("servers", "jobs", "metadata_options_regions")),
     Service("smn", "localcloud.smn", ("topics",)),
+    Service("iam", "localcloud.iam", ("agencies", "roles", "identity_policies")),
 )

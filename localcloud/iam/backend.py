@@ -27,6 +27,8 @@ from localcloud.world import stable_id
 class Backend:
     """One account's IAM. ``clock`` returns epoch milliseconds (the cloud's clock)."""
 
+    WORLD_KEYS = ("agencies", "roles", "identity_policies")
+
     def __init__(self, *, domain_id: str, domain_name: str, project_id: str, region: str,
                  clock: Callable[[], int]):
         self.domain_id = domain_id
@@ -257,9 +259,10 @@ class Backend:
 def _system_role(entry: Mapping[str, Any]) -> Role:
     return Role(id=entry["id"], name=entry["name"], display_name=entry["display_name"], type=entry["type"],
                 catalog=entry["catalog"], policy=entry["policy"], description=entry["description"],
-                flag=entry["flag"])
+                flag=entry["flag"], created_ms=catalogue.PUBLISHED_MS, updated_ms=catalogue.PUBLISHED_MS)
 
 
 def _system_policy(entry: Mapping[str, Any]) -> IdentityPolicy:
     return IdentityPolicy(id=entry["id"], name=entry["name"], document=entry["document"], policy_type="system",
-                          urn=f"iam::system:policy:{entry['name']}", description=entry["description"])
+                          urn=f"iam::system:policy:{entry['name']}", description=entry["description"],
+                          created_ms=catalogue.PUBLISHED_MS)

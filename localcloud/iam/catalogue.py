@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+PUBLISHED_MS = 1_579_229_246_886  # created/updated time shown for every built-in entry (2020-01-17)
 _READS = ("get*", "list*")
 
 

@@ -100,11 +100,36 @@ class HuaweiCloudGateway:
                 return str(agency["id"]), name
         return None
 
+    def get_agency(self, agency_id: str) -> tuple[str, str] | None:
+        """(id, name) of an agency by id, or None if it no longer exists."""
+        try:
+            body = self._read("iam3", "ShowAgency", "show_agency", agency_id=agency_id)
+        except ResourceGone:
+            return None
+        agency = body.get("agency") or {}
+        return str(agency.get("id") or agency_id), str(agency.get("name") or "")
+
     def list_agency_grants(self, agency_id: str, *, project_id: str, domain_id: str) -> tuple[Grant, ...]:
         """Every permission of the agency: v3 roles in the four scopes, then attached v5 policies."""
         return (self._project_grants(agency_id, project_id) + self._domain_grants(agency_id, domain_id)
                 + self._all_projects_grants(agency_id, domain_id)
                 + self._enterprise_project_grants(agency_id, domain_id) + self._v5_grants(agency_id, domain_id))
+
+    def grant_present(self, agency_id: str, grant: Grant) -> bool:
+        """Re-read the one scope a grant lives in (verification after a revoke or detach)."""
+        domain_id = self._target.domain_id
+        if grant.scope == GrantScope.POLICY:
+            listed = self._v5_grants(agency_id, domain_id, with_documents=False)
+            return any(item.role_id == grant.role_id for item in listed)
+        if grant.scope == GrantScope.PROJECT:
+            listed = self._project_grants(agency_id, grant.scope_id)
+        elif grant.scope == GrantScope.DOMAIN:
+            listed = self._domain_grants(agency_id, grant.scope_id)
+        elif grant.scope == GrantScope.ALL_PROJECTS:
+            listed = self._all_projects_grants(agency_id, grant.scope_id)
+        else:
+            listed = self._enterprise_project_grants(agency_id, domain_id)
+        return any(item.role_id == grant.role_id and item.scope_id == grant.scope_id for item in listed)
 
     def _project_grants(self, agency_id: str, project_id: str) -> tuple[Grant, ...]:
         body = self._read("iam3", "ListProjectPermissionsForAgency", "list_project_permissions_for_agency",
@@ -142,14 +167,16 @@ class HuaweiCloudGateway:
                 return tuple(grants)
             page += 1
 
-    def _v5_grants(self, agency_id: str, domain_id: str) -> tuple[Grant, ...]:
+    def _v5_grants(self, agency_id: str, domain_id: str, *, with_documents: bool = True) -> tuple[Grant, ...]:
         grants: list[Grant] = []
         marker = None
         while True:
             body = self._read("iam5", "ListAttachedAgencyPoliciesV5", "list_attached_agency_policies_v5",
                               agency_id=agency_id, limit=V5_PAGE_SIZE, marker=marker)
             for item in body.get("attached_policies") or ():
-                grants.append(self._v5_grant(item, domain_id))
+                grants.append(self._v5_grant(item, domain_id) if with_documents else
+                              Grant(scope=GrantScope.POLICY, scope_id=domain_id,
+                                    role_id=str(item.get("policy_id", "")), role_name=str(item.get("policy_name", ""))))
             marker = (body.get("page_info") or {}).get("next_marker")
             if not marker:
                 return tuple(grants)

@@ -100,3 +100,24 @@ class RetryPolicy:
 
     def _backoff_s(self, attempt_number: int) -> float:
         return min(self.max_delay_s, self.base_delay_s * 2 ** (attempt_number - 1))
+
+
+def poll_until(ready: Callable[[], T | None], *, budget_s: float, deadline: Deadline, sleep: Sleep,
+               first_delay_s: float = 2.0, max_delay_s: float = 30.0) -> T | None:
+    """Call ``ready`` until it returns something other than None, backing off between calls.
+
+    The wait is bounded by ``budget_s`` of *planned* sleep (so a no-op sleep in tests still ends after a
+    few polls) and by the deadline. Returns None if it never got ready within the bounds.
+    """
+    waited = 0.0
+    delay = first_delay_s
+    while True:
+        result = ready()
+        if result is not None:
+            return result
+        delay = min(delay, max_delay_s, budget_s - waited)
+        if delay <= 0 or deadline.remaining_ms() - delay * 1000 < 1000:
+            return None
+        sleep(delay)
+        waited += delay
+        delay *= 2

@@ -1,0 +1,368 @@
+"""One invocation, end to end: resolve targets -> inspect -> rules -> plan -> execute -> notify -> report.
+
+``run(trigger, deps)`` never raises for cloud trouble: every problem lands in the Report. A report whose
+status is "failed" (a server failed retryably, or the event could not be completed) tells the handler to
+raise after logging, so FunctionGraph's async retry and failure destination take over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bmsguard import executor, planner, rules
+from bmsguard.attempts import RemediationLedger
+from bmsguard.cloud.retry import Deadline, poll_until, wall_clock_ms
+from bmsguard.cloud.types import JobStatus
+from bmsguard.errors import CloudError, NotReady, OutOfTime, ResourceGone, UnsupportedInRegion
+from bmsguard.model import (
+    Action,
+    ActionOutcome,
+    ActionStatus,
+    AgencyPosture,
+    MetadataState,
+    Report,
+    ServerOutcome,
+    ServerPosture,
+    ServerStatus,
+    Trigger,
+    TriggerKind,
+)
+from bmsguard.policy import Policy
+from bmsguard.settings import Settings
+
+OK, FAILED, IGNORED = "ok", "failed", "ignored"
+BUILDING = frozenset({"BUILD", "building"})
+MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many servers (non-compliant ones first)
+MIN_SERVER_MS = 2_000  # do not start on another server with less time than this left
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    policy: Policy
+    gateway: Any  # HuaweiCloudGateway or anything with its verbs
+    deadline: Deadline
+    clock: Callable[[], int] = wall_clock_ms
+    sleep: Callable[[float], None] = lambda _s: None
+    ledger: RemediationLedger | None = None
+    request_id: str = ""
+
+
+@dataclass
+class _Run:
+    """What one invocation has found so far (mutable scratch, local to ``run``)."""
+
+    trigger: Trigger
+    deps: Deps
+    mode: str
+    received_at_ms: int
+    outcomes: list[ServerOutcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # why the event could not be completed
+    notes: list[str] = field(default_factory=list)
+
+
+def run(trigger: Trigger, deps: Deps) -> Report:
+    state = _Run(trigger=trigger, deps=deps, mode=effective_mode(trigger, deps), received_at_ms=deps.clock())
+    why_own = own_action_reason(trigger, deps.settings)
+    if why_own:
+        return Report(status=IGNORED, mode=state.mode, trigger=trigger, reason=why_own,
+                      request_id=deps.request_id, received_at_ms=state.received_at_ms,
+                      finished_at_ms=deps.clock())
+    try:
+        _process(state)
+    except (CloudError, OutOfTime) as exc:
+        state.problems.append(f"{type(exc).__name__}: {exc}")
+    report = _report(state)
+    if report.failed:
+        report = _notify_event_failure(report, deps)
+    return report
+
+
+def effective_mode(trigger: Trigger, deps: Deps) -> str:
+    """Event "report" (manual dry run) > BMSGUARD_MODE > policy mode."""
+    if trigger.mode_override == "report":
+        return "report"
+    return deps.settings.mode_override or deps.policy.mode
+
+
+def own_action_reason(trigger: Trigger, settings: Settings) -> str:
+    """Why an event was caused by bmsguard itself ("" if it was not): the loop breaker's first line."""
+    actor = trigger.actor
+    if actor is None:
+        return ""
+    agency = actor.name.split("/", 1)[0]
+    if actor.type == "AssumedAgency" and agency == settings.own_agency:
+        return f"event caused by bmsguard's own agency {settings.own_agency} (loop breaker)"
+    if actor.access_key_id and actor.access_key_id == settings.credentials.access_key:
+        return "event caused by bmsguard's own access key (loop breaker)"
+    return ""
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _process(state: _Run) -> None:
+    kind = state.trigger.kind
+    if kind == TriggerKind.SWEEP:
+        _sweep(state)
+    elif kind == TriggerKind.AGENCY_CHANGED:
+        _agency_servers(state)
+    else:
+        for server_id in _server_ids(state):
+            _handle_server(state, server_id)
+
+
+def _server_ids(state: _Run) -> tuple[str, ...]:
+    trigger = state.trigger
+    if trigger.server_ids or not trigger.job_id:
+        return trigger.server_ids
+    job = _finished_job(state, trigger.job_id)
+    if job is None:
+        state.problems.append(f"job {trigger.job_id} is still running after the build wait; retry later")
+        return ()
+    for failed in job.failed:
+        state.outcomes.append(ServerOutcome(
+            server_id=failed.server_id or f"job:{failed.sub_job_id or job.job_id}", status=ServerStatus.FAILED,
+            mode=state.mode, error_code=failed.error_code or "JobFailed",
+            error=f"the creation sub-job failed: {failed.reason}", started_at_ms=state.deps.clock(),
+            finished_at_ms=state.deps.clock()))
+    if not job.server_ids and not job.failed:
+        state.notes.append(f"job {job.job_id} finished {job.status} without servers: {job.fail_reason}")
+    return job.server_ids
+
+
+def _finished_job(state: _Run, job_id: str) -> JobStatus | None:
+    deps = state.deps
+    return poll_until(lambda: _job_if_finished(deps.gateway.get_job(job_id)),
+                      budget_s=deps.policy.limits.build_wait_seconds, deadline=deps.deadline, sleep=deps.sleep)
+
+
+def _job_if_finished(job: JobStatus) -> JobStatus | None:
+    return job if job.finished else None
+
+
+def _agency_servers(state: _Run) -> None:
+    trigger, gateway = state.trigger, state.deps.gateway
+    name = trigger.agency_name
+    if not name:
+        found = gateway.get_agency(trigger.agency_id)
+        if found is None:
+            state.notes.append(f"agency {trigger.agency_id} no longer exists")
+            return
+        name = found[1]
+    bound = gateway.servers_bound_to(name)
+    if not bound:
+        state.notes.append(f"no BMS in project {state.deps.settings.project_id} is bound to agency {name}")
+    for server_id in bound:
+        _handle_server(state, server_id, bound_to_agency=bound)
+
+
+def _sweep(state: _Run) -> None:
+    deps = state.deps
+    seen = 0
+    for listed in deps.gateway.iter_servers():
+        if deps.deadline.remaining_ms() < MIN_SERVER_MS:
+            state.problems.append(f"sweep stopped after {seen} servers: the function ran out of time")
+            return
+        seen += 1
+        _handle_server(state, listed.id, listed=listed)
+    state.notes.append(f"swept {seen} servers")
+
+
+# ---------------------------------------------------------------- one server
+
+
+def _handle_server(state: _Run, server_id: str, *, listed: ServerPosture | None = None,
+                   bound_to_agency: tuple[str, ...] | None = None) -> None:
+    deps = state.deps
+    started = deps.clock()
+    if deps.deadline.remaining_ms() < MIN_SERVER_MS:
+        state.outcomes.append(_unfinished(state, server_id, started, ServerStatus.FAILED, "OutOfTime",
+                                          "not inspected: the function ran out of time", retryable=True))
+        return
+    try:
+        outcome = _assess_and_act(state, server_id, started, listed, bound_to_agency)
+    except ResourceGone:
+        outcome = _unfinished(state, server_id, started, ServerStatus.GONE, "ResourceGone",
+                              "the server no longer exists", retryable=False)
+    except (CloudError, OutOfTime) as exc:
+        retryable = getattr(exc, "retryable", True)
+        outcome = _unfinished(state, server_id, started, ServerStatus.FAILED,
+                              getattr(exc, "error_code", "") or type(exc).__name__,
+                              f"could not inspect the server: {exc}", retryable=retryable)
+    state.outcomes.append(_notify(state, outcome))
+
+
+def _assess_and_act(state: _Run, server_id: str, started: int, listed: ServerPosture | None,
+                    bound_to_agency: tuple[str, ...] | None) -> ServerOutcome:
+    deps = state.deps
+    server = _ready_server(state, server_id, listed)
+    if server is None:
+        sweeping = state.trigger.kind == TriggerKind.SWEEP
+        waited = "" if sweeping else f" after waiting up to {deps.policy.limits.build_wait_seconds} s"
+        return _unfinished(state, server_id, started, ServerStatus.NOT_READY, "NotReady",
+                           f"the server is still building{waited}", retryable=not sweeping)
+    server = _with_agency(state, server)
+    assessment = rules.evaluate(server, deps.policy, now_ms=deps.clock(), own_agency=deps.settings.own_agency)
+    if _needs_shared_check(assessment, deps.policy):
+        server = _with_other_servers(state, server, bound_to_agency)
+        assessment = rules.evaluate(server, deps.policy, now_ms=deps.clock(), own_agency=deps.settings.own_agency)
+    actions = planner.plan(server, assessment, deps.policy)
+    outcomes = _execute(state, server, actions)
+    return ServerOutcome(server_id=server.id, status=server_status(assessment, outcomes, state.mode),
+                         mode=state.mode, posture=server, findings=assessment.findings, outcomes=outcomes,
+                         exemptions=assessment.exemptions, retryable=any(o.retryable for o in outcomes),
+                         started_at_ms=started, finished_at_ms=deps.clock(),
+                         **_error_of(outcomes))
+
+
+def _ready_server(state: _Run, server_id: str, listed: ServerPosture | None) -> ServerPosture | None:
+    """The server with its metadata options once it is past BUILD (bounded wait); None if it never was.
+
+    A sweep does not wait: the server's own creation event (or the next sweep) covers it.
+    """
+    deps = state.deps
+    pending = [listed] if listed is not None else []
+
+    def read() -> ServerPosture | None:
+        server = pending.pop() if pending else deps.gateway.get_server(server_id)
+        return None if server.status in BUILDING else _with_metadata(state, server)
+
+    budget = 0 if state.trigger.kind == TriggerKind.SWEEP else deps.policy.limits.build_wait_seconds
+    return poll_until(read, budget_s=budget, deadline=deps.deadline, sleep=deps.sleep)
+
+
+def _with_metadata(state: _Run, server: ServerPosture) -> ServerPosture | None:
+    try:
+        options = state.deps.gateway.get_metadata_options(server.id)
+    except UnsupportedInRegion:
+        return dataclasses.replace(server, metadata_state=MetadataState.UNSUPPORTED_REGION)
+    except NotReady:
+        return None
+    return dataclasses.replace(server, metadata_state=MetadataState.OK, metadata=options)
+
+
+def _with_agency(state: _Run, server: ServerPosture) -> ServerPosture:
+    if not server.agency_name:
+        return server
+    deps = state.deps
+    found = deps.gateway.find_agency(server.agency_name)
+    if found is None:
+        state.notes.append(f"server {server.id} is bound to agency {server.agency_name}, which does not exist")
+        return server
+    grants = deps.gateway.list_agency_grants(found[0], project_id=deps.settings.project_id,
+                                             domain_id=deps.settings.domain_id)
+    return dataclasses.replace(server, agency=AgencyPosture(name=found[1], id=found[0], grants=grants))
+
+
+def _needs_shared_check(assessment: rules.Assessment, policy: Policy) -> bool:
+    """Only stripping grants changes other servers; look for them only when there is something to strip."""
+    return policy.agency.treatment == "strip_excess" and any(
+        f.rule_id == rules.AGENCY_EXCESS_GRANT and f.remediable for f in assessment.findings)
+
+
+def _with_other_servers(state: _Run, server: ServerPosture, bound: tuple[str, ...] | None) -> ServerPosture:
+    if bound is not None:
+        others = tuple(s for s in bound if s != server.id)
+    else:
+        others = state.deps.gateway.servers_bound_to(server.agency_name, exclude=(server.id,), stop_after=1)
+    return dataclasses.replace(server, agency=dataclasses.replace(server.agency, other_bound_servers=others))
+
+
+def _execute(state: _Run, server: ServerPosture, actions: tuple[Action, ...]) -> tuple[ActionOutcome, ...]:
+    deps = state.deps
+    if not actions:
+        return ()
+    ledger = deps.ledger
+    if state.mode == "enforce" and ledger is not None and not ledger.allows(server.id):
+        reason = (f"remediation cap reached: {ledger.max_per_server} per server per "
+                  f"{ledger.window_ms // 60_000} min in this container; something keeps undoing bmsguard")
+        return tuple(ActionOutcome(action=a, status=ActionStatus.SKIPPED, error_code="RemediationCapReached",
+                                   error=reason) for a in actions)
+    outcomes = executor.execute(server, actions, deps.gateway, mode=state.mode, deadline=deps.deadline,
+                                clock=deps.clock)
+    if ledger is not None and any(o.status == ActionStatus.APPLIED for o in outcomes):
+        ledger.record(server.id)
+    return outcomes
+
+
+def server_status(assessment: rules.Assessment, outcomes: tuple[ActionOutcome, ...], mode: str) -> str:
+    statuses = {o.status for o in outcomes}
+    done = {ActionStatus.APPLIED, ActionStatus.ALREADY}
+    if not assessment.findings:
+        return ServerStatus.EXEMPT if assessment.exemptions else ServerStatus.COMPLIANT
+    if not outcomes or statuses <= {ActionStatus.WOULD_APPLY}:
+        return ServerStatus.REPORTED
+    if statuses <= done:
+        return ServerStatus.REMEDIATED
+    return ServerStatus.PARTIALLY_FAILED if statuses & done else ServerStatus.FAILED
+
+
+def _error_of(outcomes: Iterable[ActionOutcome]) -> dict[str, str]:
+    for outcome in outcomes:
+        if outcome.status in (ActionStatus.FAILED, ActionStatus.NOT_APPLIED, ActionStatus.SKIPPED):
+            return {"error_code": outcome.error_code, "error": outcome.error}
+    return {}
+
+
+def _unfinished(state: _Run, server_id: str, started: int, status: str, code: str, error: str, *,
+                retryable: bool) -> ServerOutcome:
+    return ServerOutcome(server_id=server_id, status=status, mode=state.mode, error_code=code, error=error,
+                         retryable=retryable, started_at_ms=started, finished_at_ms=state.deps.clock())
+
+
+# ---------------------------------------------------------------- notify and report
+
+
+def _notify(state: _Run, outcome: ServerOutcome) -> ServerOutcome:
+    from bmsguard import render
+
+    deps = state.deps
+    if not render.should_notify(outcome):
+        return outcome
+    try:
+        notification = render.render_notification(outcome, state.trigger, region=deps.settings.region)
+        deps.gateway.publish(deps.settings.topic_urn, notification)
+    except (CloudError, OutOfTime) as exc:
+        return dataclasses.replace(outcome, notification_error=f"{type(exc).__name__}: {exc}")
+    return dataclasses.replace(outcome, notified=True)
+
+
+def _report(state: _Run) -> Report:
+    deps = state.deps
+    failed = bool(state.problems) or any(o.retryable or o.notification_error for o in state.outcomes)
+    reason = "; ".join([*state.problems, *state.notes])
+    servers = tuple(state.outcomes)
+    if len(servers) > MAX_LISTED_SERVERS:
+        servers, omitted = _capped(servers)
+        reason = "; ".join(filter(None, [reason, f"{omitted} compliant servers not listed"]))
+    return Report(status=FAILED if failed else OK, mode=state.mode, trigger=state.trigger, servers=servers,
+                  reason=reason, request_id=deps.request_id, received_at_ms=state.received_at_ms,
+                  finished_at_ms=deps.clock(), api_calls=_api_calls(deps.gateway))
+
+
+def _capped(servers: tuple[ServerOutcome, ...]) -> tuple[tuple[ServerOutcome, ...], int]:
+    quiet = {ServerStatus.COMPLIANT, ServerStatus.EXEMPT}
+    loud = tuple(s for s in servers if s.status not in quiet)
+    kept = loud[:MAX_LISTED_SERVERS]
+    return kept, len(servers) - len(kept)
+
+
+def _notify_event_failure(report: Report, deps: Deps) -> Report:
+    """Tell people the event could not be completed (FunctionGraph will retry it)."""
+    from bmsguard import render
+
+    try:
+        notification = render.render_event_failure(report, region=deps.settings.region)
+        deps.gateway.publish(deps.settings.topic_urn, notification)
+    except (CloudError, OutOfTime) as exc:
+        note = f"the failure notification could not be published: {type(exc).__name__}: {exc}"
+        report = dataclasses.replace(report, reason="; ".join(filter(None, [report.reason, note])))
+    return dataclasses.replace(report, api_calls=_api_calls(deps.gateway), finished_at_ms=deps.clock())
+
+
+def _api_calls(gateway: Any) -> int:
+    return int(getattr(gateway, "api_calls", 0))

@@ -81,6 +81,12 @@ class LocalCloud:
     def __exit__(self, *exc_info: object) -> None:
         self._adapter.deactivate()
 
+    def serve(self, port: int = 0) -> Any:
+        """Start the HTTP server adapter on 127.0.0.1 (``port`` 0: a free one); ``cloud.endpoint`` follows it."""
+        from localcloud.server import LocalCloudServer
+
+        return LocalCloudServer(self, port).start()
+
     # ------------------------------------------------------------ faults
 
     def add_fault(self, *, service: str, operation: str | None = None, status: int | None = None,

@@ -336,6 +336,7 @@ class ServerOutcome:
     findings: tuple[Finding, ...] = ()
     outcomes: tuple[ActionOutcome, ...] = ()
     exemptions: tuple[Exemption, ...] = ()
+    expired_exemptions: tuple[Exemption, ...] = ()  # matched the server but expired (rules.Assessment.expired)
     error_code: str = ""
     error: str = ""
     retryable: bool = False

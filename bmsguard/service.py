@@ -201,10 +201,9 @@ def _assess_and_act(state: _Run, server_id: str, started: int, listed: ServerPos
     deps = state.deps
     server = _ready_server(state, server_id, listed)
     if server is None:
-        sweeping = state.trigger.kind == TriggerKind.SWEEP
-        waited = "" if sweeping else f" after waiting up to {deps.policy.limits.build_wait_seconds} s"
         return _unfinished(state, server_id, started, ServerStatus.NOT_READY, "NotReady",
-                           f"the server is still building{waited}", retryable=not sweeping)
+                           f"still building after waiting up to {deps.policy.limits.build_wait_seconds} s",
+                           retryable=True)
     server = _with_agency(state, server)
     assessment = rules.evaluate(server, deps.policy, now_ms=deps.clock(), own_agency=deps.settings.own_agency)
     if _needs_shared_check(assessment, deps.policy):
@@ -220,10 +219,7 @@ def _assess_and_act(state: _Run, server_id: str, started: int, listed: ServerPos
 
 
 def _ready_server(state: _Run, server_id: str, listed: ServerPosture | None) -> ServerPosture | None:
-    """The server with its metadata options once it is past BUILD (bounded wait); None if it never was.
-
-    A sweep does not wait: the server's own creation event (or the next sweep) covers it.
-    """
+    """The server with its metadata options once it is past BUILD (bounded wait); None if it never was."""
     deps = state.deps
     pending = [listed] if listed is not None else []
 
@@ -231,8 +227,8 @@ def _ready_server(state: _Run, server_id: str, listed: ServerPosture | None) -> 
         server = pending.pop() if pending else deps.gateway.get_server(server_id)
         return None if server.status in BUILDING else _with_metadata(state, server)
 
-    budget = 0 if state.trigger.kind == TriggerKind.SWEEP else deps.policy.limits.build_wait_seconds
-    return poll_until(read, budget_s=budget, deadline=deps.deadline, sleep=deps.sleep)
+    return poll_until(read, budget_s=deps.policy.limits.build_wait_seconds, deadline=deps.deadline,
+                      sleep=deps.sleep)
 
 
 def _with_metadata(state: _Run, server: ServerPosture) -> ServerPosture | None:

@@ -7,6 +7,7 @@ Responses are read from the raw body, because the SDK models drop fields (BMS ``
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -242,9 +243,11 @@ class HuaweiCloudGateway:
 
     def publish(self, topic_urn: str, notification: Any) -> str:
         """Publish a rendered notification; returns the SMN message id."""
+        structure = notification.message_structure
+        if structure and not isinstance(structure, str):  # SMN takes the per-protocol map as a JSON string
+            structure = json.dumps(structure, ensure_ascii=False)
         body = self._clients.request("smn", "PublishMessageRequestBody", subject=notification.subject,
-                                     message=notification.message,
-                                     message_structure=notification.message_structure or None,
+                                     message=notification.message, message_structure=structure or None,
                                      tags=dict(notification.tags or {}) or None)
         answer, _ = self._call("smn", "PublishMessage", "publish_message", {"topic_urn": topic_urn, "body": body})
         return str(answer.get("message_id") or "")

@@ -1,0 +1,115 @@
+"""FunctionGraph entry point for every trigger kind: ``index.handler`` (CTS, EventGrid, timer, manual).
+
+Thin: settings + policy (validated once per container) -> parse -> compose -> ``service.run`` -> report.
+Malformed events get a "rejected" report and ignored ones an "ignored" report: both are logged and
+returned (retrying cannot change them) and make no cloud call. A failed report is logged, its failure
+notification published by the service, and then raised as ``EventFailed`` so FunctionGraph's async retry
+and failure destination take over. Nothing heavy is imported here: the SDK loads on the first cloud call.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bmsguard import logs
+from bmsguard.errors import IgnoredEvent, InputError, MalformedEvent
+from bmsguard.model import Report
+from bmsguard.settings import Settings
+
+MAX_EXCEPTION_REPORT_CHARS = 8_000
+
+
+class EventFailed(Exception):
+    """Raised for a failed event; ``report`` is the full report dict, the message its compact JSON."""
+
+    def __init__(self, report: dict[str, Any], secrets: tuple[str, ...] = ()):
+        self.report = report
+        super().__init__(logs.redact(compact_json(report), secrets))
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    return handle(event, context)
+
+
+def initializer(context: Any) -> None:
+    """Optional FunctionGraph initializer: validate settings and policy before the first event."""
+    logs.configure()
+    settings = Settings.from_context(context)
+    _policy(settings)
+
+
+def handle(event: Any, context: Any, *, sleep: Callable[[float], None] = time.sleep,
+           clock: Callable[[], int] | None = None) -> dict[str, Any]:
+    """``handler`` with the clock and sleep injectable (tests and the benchmark never really wait)."""
+    from bmsguard.cloud.retry import wall_clock_ms
+
+    clock = clock or wall_clock_ms
+    received = clock()
+    logs.configure()
+    request_id = _request_id(context)
+    try:
+        settings = Settings.from_context(context)
+        policy = _policy(settings)
+    except InputError as exc:
+        _fail_configuration(exc, request_id, received, clock)
+    secrets = (settings.credentials.secret_key, settings.credentials.security_token)
+    report = _run(event, context, settings, policy, request_id, received, clock, sleep)
+    logs.log_report(report, secrets)
+    result = report.to_dict()
+    if report.failed:
+        raise EventFailed(result, secrets)
+    return result
+
+
+def _run(event: Any, context: Any, settings: Settings, policy: Any, request_id: str, received: int,
+         clock: Callable[[], int], sleep: Callable[[float], None]) -> Report:
+    from bmsguard.events import parse_event
+
+    mode = settings.mode_override or policy.mode
+    try:
+        trigger = parse_event(event, extra_trace_names=policy.extra_trace_names)
+    except MalformedEvent as exc:
+        return Report(status="rejected", mode=mode, reason=str(exc), request_id=request_id,
+                      received_at_ms=received, finished_at_ms=clock())
+    except IgnoredEvent as exc:
+        return Report(status="ignored", mode=mode, reason=str(exc), request_id=request_id,
+                      received_at_ms=received, finished_at_ms=clock())
+    from bmsguard import service
+    from handlers.compose import compose
+
+    return service.run(trigger, compose(context, settings, policy, request_id, clock=clock, sleep=sleep))
+
+
+def _policy(settings: Settings) -> Any:
+    from handlers.compose import cached_policy
+
+    return cached_policy(settings.policy_source)
+
+
+def _fail_configuration(exc: InputError, request_id: str, received: int, clock: Callable[[], int]) -> None:
+    """Settings or policy are wrong: no event can be handled, so every one fails (and is kept for retry)."""
+    report = Report(status="failed", mode="", reason=f"configuration: {exc}", request_id=request_id,
+                    received_at_ms=received, finished_at_ms=clock())
+    logs.log_report(report)
+    raise EventFailed(report.to_dict()) from exc
+
+
+def _request_id(context: Any) -> str:
+    getter = getattr(context, "getRequestID", None)
+    return str(getter() or "") if getter else ""
+
+
+def compact_json(report: dict[str, Any]) -> str:
+    """The report, small enough for an exception message: servers reduced to id/status/error."""
+    servers = [{key: server.get(key) for key in ("server_id", "status", "error_code", "error", "retryable")}
+               for server in report.get("servers") or ()]
+    trigger = report.get("trigger") or {}
+    compact = {"status": report.get("status"), "mode": report.get("mode"), "reason": report.get("reason"),
+               "request_id": report.get("request_id"), "api_calls": report.get("api_calls"),
+               "trigger": {k: trigger.get(k) for k in ("kind", "source", "trace_name", "trace_id", "job_id")},
+               "servers": servers}
+    text = json.dumps(compact, separators=(",", ":"), default=str)
+    return text if len(text) <= MAX_EXCEPTION_REPORT_CHARS else text[:MAX_EXCEPTION_REPORT_CHARS] + "..."

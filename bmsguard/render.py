@@ -1,0 +1,435 @@
+"""Server outcome -> one SMN notification, rendered per protocol (docs/notifications.md).
+
+``message_structure`` keys: ``default`` (short text, also ``message``), ``email`` (plain-text report:
+what, why, before -> after, who and when, undo, exemptions, OS hardening), ``sms`` (<= 490 characters,
+no ``[]``/``【】``), ``http``/``https`` (compact JSON). Every user-controlled string is sanitised; no
+access key id, secret or token is ever rendered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bmsguard import undo
+from bmsguard.model import (
+    ActionOutcome,
+    ActionStatus,
+    DetachAgencyPolicy,
+    DisableMetadata,
+    Exemption,
+    GrantScope,
+    MetadataOptions,
+    Report,
+    RequireMetadataV2,
+    RevokeAgencyRole,
+    ServerOutcome,
+    ServerStatus,
+    Severity,
+    Trigger,
+    UnbindAgency,
+)
+from bmsguard.rules import METADATA_UNSUPPORTED_REGION, grant_scope_text
+from bmsguard.sanitize import cap, cap_utf8, clean, clean_tree, for_sms
+from bmsguard.times import iso_utc
+from bmsguard.undo import undo_instruction
+
+__all__ = ["Notification", "render_event_failure", "render_notification", "should_notify", "undo_instruction"]
+
+SUBJECT_MAX_BYTES = 512
+SMS_MAX_CHARS = 490
+DEFAULT_MAX_CHARS = 1000
+HTTP_MAX_BYTES = 200_000  # SMN messages are <= 256 KB in all; the email part needs room too
+_QUIET = {ServerStatus.COMPLIANT, ServerStatus.EXEMPT}
+_DONE = {ActionStatus.APPLIED, ActionStatus.ALREADY}
+_SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+_HEADLINES = {
+    ServerStatus.REMEDIATED: "hardened",
+    ServerStatus.PARTIALLY_FAILED: "partly hardened, action needed",
+    ServerStatus.FAILED: "remediation FAILED",
+    ServerStatus.NOT_READY: "not ready yet, will be retried",
+    ServerStatus.GONE: "gone before it could be checked",
+}
+
+
+@dataclass(frozen=True)
+class Notification:
+    subject: str
+    message: str
+    message_structure: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def message_structure_json(self) -> str:
+        """The JSON string SMN's ``message_structure`` field takes."""
+        return json.dumps(self.message_structure, ensure_ascii=False, separators=(",", ":"))
+
+
+def should_notify(outcome: ServerOutcome) -> bool:
+    """One publish per server outcome that changed something or is wrong; none for quiet ones."""
+    if outcome.status in _QUIET:
+        return False
+    if outcome.status == ServerStatus.GONE:  # quiet unless it vanished mid-remediation or will be retried
+        return bool(outcome.outcomes) or outcome.retryable
+    return True
+
+
+def render_notification(outcome: ServerOutcome, trigger: Trigger | None, *, region: str) -> Notification:
+    view = _View(outcome, trigger, region)
+    default = cap(for_sms(view.default_text()), DEFAULT_MAX_CHARS)
+    structure = {
+        "default": default,
+        "email": view.email_text(),
+        "sms": view.sms_text(),
+        "http": view.http_json(),
+    }
+    structure["https"] = structure["http"]
+    return Notification(subject=view.subject(), message=default, message_structure=structure, tags=view.tags())
+
+
+def render_event_failure(report: Report, *, region: str = "") -> Notification:
+    """For an event that could not be completed at all (FunctionGraph retries it; the sweep is the net)."""
+    what = _trigger_line(report.trigger) if report.trigger else "an event"
+    reason = clean(report.reason or "unknown error", 600)
+    subject = cap_utf8(f"bmsguard: event could not be completed ({clean(_trigger_name(report.trigger), 80)})",
+                       SUBJECT_MAX_BYTES)
+    lines = [
+        "bmsguard could not complete the handling of an event.",
+        f"Event: {what}",
+        f"Region: {clean(region) or 'unknown'}   Mode: {clean(report.mode)}   Request id: {clean(report.request_id)}",
+        f"Why: {reason}",
+        *[f"Server {clean(s.server_id)}: {clean(s.status)} {clean(s.error, 300)}".rstrip() for s in report.servers],
+        "",
+        "FunctionGraph retries the event as configured; the timer sweep re-checks every server.",
+    ]
+    short = f"bmsguard: event {clean(_trigger_name(report.trigger), 60)} could not be completed: {reason}"
+    payload = clean_tree({"report": _without_secrets(report.to_dict()), "region": region})
+    http = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    structure = {"default": cap(for_sms(short), DEFAULT_MAX_CHARS), "email": "\n".join(lines),
+                 "sms": cap(for_sms(short), SMS_MAX_CHARS), "http": http, "https": http}
+    tags = {"status": "event_failed", "region": clean(region, 64), "trace": clean(_trigger_name(report.trigger), 64)}
+    return Notification(subject=subject, message=structure["default"], message_structure=structure, tags=tags)
+
+
+# ---------------------------------------------------------------- the per-server view
+
+
+class _View:
+    """Everything the renderings share, computed once from one outcome (a plain helper, no state kept)."""
+
+    def __init__(self, outcome: ServerOutcome, trigger: Trigger | None, region: str):
+        self.outcome = outcome
+        self.trigger = trigger
+        self.region = clean(region, 64)
+        posture = outcome.posture
+        self.server_name = clean(posture.name if posture else "", 64)
+        self.server_id = clean(outcome.server_id, 64)
+        self.project_id = clean(trigger.project_id if trigger else "", 64)
+        self.domain_id = clean(trigger.domain_id if trigger else "", 64)
+        self.report_mode = outcome.mode == "report"
+
+    # ------------------------------------------------------------ short forms
+
+    def label(self) -> str:
+        return f"{self.server_name} ({self.server_id})" if self.server_name else self.server_id
+
+    def headline(self) -> str:
+        if self.outcome.status == ServerStatus.REPORTED:
+            return "would be hardened (report mode)" if self._would_change() else "findings need attention"
+        return _HEADLINES.get(self.outcome.status, clean(self.outcome.status, 40))
+
+    def changes(self) -> list[str]:
+        """Short phrases for what was (or would be) changed."""
+        counted: dict[str, int] = {}
+        for item in self.outcome.outcomes:
+            if item.status in (ActionStatus.APPLIED, ActionStatus.WOULD_APPLY):
+                phrase = _change_phrase(item)
+                counted[phrase] = counted.get(phrase, 0) + 1
+        return [phrase if n == 1 else f"{phrase} x{n}" for phrase, n in counted.items()]
+
+    def subject(self) -> str:
+        changes = "; ".join(self.changes())
+        tail = f" ({changes})" if changes else ""
+        return cap_utf8(f"bmsguard: BMS {self.label()} {self.headline()}{tail}", SUBJECT_MAX_BYTES)
+
+    def default_text(self) -> str:
+        parts = [f"bmsguard: BMS {self.label()} in {self.region or 'unknown region'}: {self.headline()}."]
+        if self.changes():
+            parts.append(("Would change: " if self.report_mode else "Changed: ") + "; ".join(self.changes()) + ".")
+        open_items = [f.rule_id for f in self.outcome.findings if not f.remediable]
+        if open_items:
+            parts.append("Needs a person: " + ", ".join(dict.fromkeys(open_items)) + ".")
+        if self.outcome.error:
+            parts.append(f"Error: {clean(self.outcome.error, 200)}.")
+        return " ".join(parts)
+
+    def sms_text(self) -> str:
+        who = _actor_text(self.trigger, 40)
+        by = f" Event {clean(_trigger_name(self.trigger), 40)} by {who}." if who else ""
+        return cap(for_sms(f"{self.default_text()}{by} Details by email."), SMS_MAX_CHARS)
+
+    def tags(self) -> dict[str, str]:
+        return {
+            "server_id": self.server_id,
+            "server_name": self.server_name,
+            "status": clean(self.outcome.status, 32),
+            "mode": clean(self.outcome.mode, 16),
+            "region": self.region,
+            "severity": self._top_severity(),
+        }
+
+    # ------------------------------------------------------------ email
+
+    def email_text(self) -> str:
+        sections = [
+            [f"bmsguard: BMS {self.label()}: {self.headline()}",
+             f"Region: {self.region or 'unknown'}   Mode: {clean(self.outcome.mode)}   "
+             f"Status: {clean(self.outcome.status)}{self._agency_note()}"],
+            self._found_section(),
+            self._done_section(),
+            self._trigger_section(),
+            self._exemption_section(),
+            self._hardening_section(),
+            self._error_section(),
+            ["To exempt this server, add an entry with owner, reason and expiry to the policy's exemptions "
+             "(docs/policy.md)."],
+        ]
+        return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
+
+    def _found_section(self) -> list[str]:
+        if not self.outcome.findings:
+            return []
+        lines = ["What was found"]
+        for finding in self.outcome.findings:
+            lines += [
+                f"  - {finding.severity.upper()} {clean(finding.rule_id)}: {clean(finding.observed, 300)}",
+                f"      wanted: {clean(finding.desired, 200)}",
+                f"      why: {clean(finding.reason, 400)}",
+            ]
+            if not finding.remediable:
+                lines.append("      not changed automatically")
+        return lines
+
+    def _done_section(self) -> list[str]:
+        if not self.outcome.outcomes:
+            return ["What was done", "  nothing was changed"] if self.outcome.findings else []
+        title = "What would be done (report mode: nothing was changed)" if self.report_mode else "What was done"
+        lines = [title]
+        for index, item in enumerate(self.outcome.outcomes, 1):
+            lines += self._action_lines(index, item)
+        return lines
+
+    def _action_lines(self, index: int, item: ActionOutcome) -> list[str]:
+        lines = [f"  {index}. {_describe_action(item.action)}: {_status_text(item)}"]
+        before_after = _before_after(item.action)
+        if before_after:
+            lines.append(f"     before -> after: {before_after}")
+        if item.status in (ActionStatus.APPLIED, ActionStatus.NOT_APPLIED):
+            api, cli = undo.undo_steps(item.action, region=self.region, project_id=self.project_id,
+                                       domain_id=self.domain_id)
+            lines += [f"     undo (API): {clean(api, 2000)}", f"     undo (KooCLI): {clean(cli, 2000)}"]
+        return lines
+
+    def _trigger_section(self) -> list[str]:
+        lines = ["Trigger", f"  event: {_trigger_line(self.trigger)}"]
+        who = _actor_text(self.trigger, 120)
+        if who:
+            lines.append(f"  by: {who}")
+        elapsed = self._time_to_fix()
+        if elapsed:
+            lines.append(f"  time from event to fix: {elapsed}")
+        return lines
+
+    def _exemption_section(self) -> list[str]:
+        lines = [f"  applied: {_exemption_text(e)}" for e in self.outcome.exemptions]
+        lines += [f"  EXPIRED, no longer applies: {_exemption_text(e)}" for e in self.outcome.expired_exemptions]
+        return ["Exemptions", *lines] if lines else []
+
+    def _hardening_section(self) -> list[str]:
+        unsupported = any(f.rule_id == METADATA_UNSUPPORTED_REGION for f in self.outcome.findings)
+        lines: list[str] = []
+        if unsupported:
+            wanted = next(f.desired for f in self.outcome.findings if f.rule_id == METADATA_UNSUPPORTED_REGION)
+            lines += ["Set metadata options by hand", *[f"  {s}" for s in undo.console_steps(self.region, wanted)]]
+        if unsupported or self._metadata_stays_enabled():
+            lines += ["Keep the metadata address for root/Administrator only (run inside the OS)",
+                      *[f"  {s}" for s in undo.os_firewall_steps()]]
+        return lines
+
+    def _error_section(self) -> list[str]:
+        if not self.outcome.error and not self.outcome.notification_error:
+            return []
+        lines = ["Error"]
+        if self.outcome.error:
+            code = f"{clean(self.outcome.error_code, 60)}: " if self.outcome.error_code else ""
+            lines.append(f"  {code}{clean(self.outcome.error, 600)}")
+        if self.outcome.retryable:
+            lines.append("  This will be retried (FunctionGraph retry or the next sweep).")
+        return lines
+
+    # ------------------------------------------------------------ http
+
+    def http_json(self) -> str:
+        outcome = _without_secrets(self.outcome.to_dict())
+        payload = {"outcome": outcome, "trigger": _trigger_summary(self.trigger), "region": self.region,
+                   "headline": self.headline()}
+        text = json.dumps(clean_tree(payload), ensure_ascii=False, separators=(",", ":"))
+        if len(text.encode("utf-8")) > HTTP_MAX_BYTES:
+            outcome["posture"] = None
+            payload["truncated"] = "posture omitted: message too large"
+            text = json.dumps(clean_tree(payload), ensure_ascii=False, separators=(",", ":"))
+        return text
+
+    # ------------------------------------------------------------ derived facts
+
+    def _agency_note(self) -> str:
+        posture = self.outcome.posture
+        return f"   Agency: {clean(posture.agency_name, 64)}" if posture and posture.agency_name else ""
+
+    def _would_change(self) -> bool:
+        return any(o.status == ActionStatus.WOULD_APPLY for o in self.outcome.outcomes)
+
+    def _metadata_stays_enabled(self) -> bool:
+        posture = self.outcome.posture
+        final: MetadataOptions | None = posture.metadata if posture else None
+        for item in self.outcome.outcomes:
+            if isinstance(item.action, (DisableMetadata, RequireMetadataV2)) and item.status in _DONE:
+                final = item.action.after
+        return final is not None and final.http_endpoint != "disabled"
+
+    def _time_to_fix(self) -> str:
+        start = self.trigger.event_time_ms if self.trigger else None
+        applied = [o.verified_at_ms or o.applied_at_ms for o in self.outcome.outcomes
+                   if o.status == ActionStatus.APPLIED and (o.verified_at_ms or o.applied_at_ms)]
+        if start is None or not applied:
+            return ""
+        return _duration(max(applied) - start)
+
+    def _top_severity(self) -> str:
+        seen = {f.severity for f in self.outcome.findings}
+        return next((s for s in _SEVERITY_ORDER if s in seen), "none")
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def _describe_action(action: object) -> str:
+    if isinstance(action, DisableMetadata):
+        return "disable the metadata endpoint"
+    if isinstance(action, RequireMetadataV2):
+        return "require metadata V2 (tokens)"
+    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
+        grant = action.grant
+        verb = "revoke role" if isinstance(action, RevokeAgencyRole) else "detach identity policy"
+        names = clean(grant.label, 80) + (f" ({clean(grant.role_name, 80)})" if grant.role_name != grant.label else "")
+        where = "" if grant.scope == GrantScope.POLICY else f" on {clean(grant_scope_text(grant), 120)}"
+        return (f"{verb} {names}, id {clean(grant.role_id, 64)}{where} "
+                f"from agency {clean(action.agency_name, 64)} (id {clean(action.agency_id, 64)})")
+    if isinstance(action, UnbindAgency):
+        return f"unbind agency {clean(action.agency_name, 64)} from the server"
+    return clean(getattr(action, "kind", type(action).__name__))
+
+
+def _change_phrase(item: ActionOutcome) -> str:
+    action = item.action
+    if isinstance(action, DisableMetadata):
+        return "metadata disabled"
+    if isinstance(action, RequireMetadataV2):
+        return "metadata V2 required"
+    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
+        return f"{clean(action.grant.label, 40)} removed"
+    if isinstance(action, UnbindAgency):
+        return f"agency {clean(action.agency_name, 40)} unbound"
+    return clean(getattr(action, "kind", "change"), 40)
+
+
+def _before_after(action: object) -> str:
+    if isinstance(action, (DisableMetadata, RequireMetadataV2)):
+        return f"{_options_text(action.before)} -> {_options_text(action.after)}"
+    if isinstance(action, UnbindAgency):
+        return f"agency {clean(action.agency_name, 64)} -> no agency"
+    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
+        return f"granted -> not granted to agency {clean(action.agency_name, 64)}"
+    return ""
+
+
+def _options_text(options: MetadataOptions) -> str:
+    return f"http_endpoint={clean(options.http_endpoint, 16)}, http_tokens={clean(options.http_tokens, 16)}"
+
+
+def _status_text(item: ActionOutcome) -> str:
+    text = {
+        ActionStatus.APPLIED: "applied and verified",
+        ActionStatus.WOULD_APPLY: "would apply",
+        ActionStatus.ALREADY: "already in place",
+        ActionStatus.NOT_APPLIED: "written but the re-read shows it did not stick",
+        ActionStatus.FAILED: "FAILED",
+        ActionStatus.SKIPPED: "skipped",
+    }.get(item.status, clean(item.status, 32))
+    if item.verified_at_ms and item.status == ActionStatus.APPLIED:
+        text += f" at {iso_utc(item.verified_at_ms)}"
+    if item.error:
+        code = f"{clean(item.error_code, 60)}: " if item.error_code else ""
+        text += f" ({code}{clean(item.error, 300)})"
+    return text
+
+
+def _trigger_name(trigger: Trigger | None) -> str:
+    if trigger is None:
+        return "unknown event"
+    return trigger.trace_name or trigger.kind
+
+
+def _trigger_line(trigger: Trigger | None) -> str:
+    if trigger is None:
+        return "unknown"
+    parts = [clean(_trigger_name(trigger), 80)]
+    if trigger.trace_type:
+        parts.append(f"({clean(trigger.trace_type, 32)})")
+    parts.append(f"via {clean(trigger.source, 16)}")
+    if trigger.trace_id:
+        parts.append(f"trace {clean(trigger.trace_id, 64)}")
+    if trigger.event_time_ms is not None:
+        parts.append(f"at {iso_utc(trigger.event_time_ms)}")
+    if trigger.mode_override:
+        parts.append(f"(mode override: {clean(trigger.mode_override, 16)})")
+    return " ".join(parts)
+
+
+def _actor_text(trigger: Trigger | None, limit: int) -> str:
+    actor = trigger.actor if trigger else None
+    if actor is None:
+        return ""
+    who = " ".join(p for p in (clean(actor.type, 32), clean(actor.name, 64)) if p)
+    domain = clean(actor.domain_name or actor.domain_id, 64)
+    return cap(f"{who} (account {domain})" if domain else who, limit)
+
+
+def _trigger_summary(trigger: Trigger | None) -> dict[str, object] | None:
+    return None if trigger is None else _without_secrets(trigger.to_dict())
+
+
+def _without_secrets(data: Any) -> Any:
+    """A copy of a to_dict() tree without access key ids (they only serve the loop check)."""
+    if isinstance(data, dict):
+        return {k: _without_secrets(v) for k, v in data.items() if k not in ("access_key_id", "security_token")}
+    if isinstance(data, list):
+        return [_without_secrets(v) for v in data]
+    return data
+
+
+def _exemption_text(exemption: Exemption) -> str:
+    return (f"{clean(exemption.match, 120)}, owner {clean(exemption.owner, 80)}, reason: {clean(exemption.reason, 200)},"
+            f" until {clean(exemption.expires, 40)} (covers {clean(', '.join(exemption.covers), 40)})")
+
+
+def _duration(ms: int) -> str:
+    seconds = max(ms, 0) // 1000
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"

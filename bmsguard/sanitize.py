@@ -19,7 +19,7 @@ ELLIPSIS = "…"
 def clean(value: object, limit: int = 128) -> str:
     """One safe line of at most ``limit`` characters."""
     text = "" if value is None else str(value)
-    kept = "".join(" " if ch in "\t\n\r\v\f" else ch for ch in text if _visible(ch))
+    kept = "".join(ch for ch in text if _visible(ch))  # tabs and line breaks survive to become spaces
     return cap(_SPACES.sub(" ", kept).strip().translate(_MARKUP), limit)
 
 

@@ -14,14 +14,13 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bmsguard.errors import PolicyError
 from bmsguard.model import Exemption, ServerPosture
 from bmsguard.times import parse_time_ms
 
-DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
+DEFAULT_POLICY_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "default_policy.yaml")
 
 MODES = ("enforce", "report")
 METADATA_ACTIONS = ("disable", "require_v2", "leave")
@@ -146,12 +145,12 @@ def load_policy(source: str | os.PathLike[str] | None = None) -> Policy:
     if source is None:
         return _load_file(DEFAULT_POLICY_PATH)
     if isinstance(source, os.PathLike):
-        return _load_file(Path(source))
+        return _load_file(os.fspath(source))
     if not isinstance(source, str):
         raise PolicyError("<document>", f"expected a path or YAML/JSON text, got {type(source).__name__}")
     if _looks_inline(source):
         return parse_policy(_decode(source, "<inline>"), source="<inline>")
-    return _load_file(Path(source))
+    return _load_file(source)
 
 
 def _looks_inline(text: str) -> bool:
@@ -161,14 +160,15 @@ def _looks_inline(text: str) -> bool:
     )
 
 
-def _load_file(path: Path) -> Policy:
+def _load_file(path: str) -> Policy:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except FileNotFoundError:
-        raise PolicyError("<document>", "file not found", str(path)) from None
+        raise PolicyError("<document>", "file not found", path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError("<document>", f"cannot read the file: {exc}", str(path)) from None
-    return parse_policy(_decode(text, str(path)), source=str(path))
+        raise PolicyError("<document>", f"cannot read the file: {exc}", path) from None
+    return parse_policy(_decode(text, path), source=path)
 
 
 def _decode(text: str, source: str) -> Any:

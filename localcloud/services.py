@@ -26,4 +26,5 @@ SERVICES: tuple[Service, ...] = (
     Service("bms", "localcloud.bms", ("servers", "jobs", "metadata_options_regions")),
     Service("smn", "localcloud.smn", ("topics",)),
     Service("iam", "localcloud.iam", ("agencies", "roles", "identity_policies")),
+    Service("functiongraph", "localcloud.functiongraph", ("functions",)),
 )

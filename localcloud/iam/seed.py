@@ -101,12 +101,11 @@ def _load_agency(backend: Any, entry: Fields) -> None:
                     trust_domain_id=entry.str("trust_domain_id", stable_id("domain", trust_name), pattern=HEX32),
                     trust_domain_name=trust_name, description=entry.str("description", ""),
                     duration=entry.str("duration", "FOREVER"), created_ms=backend.clock())
+    if backend.agency_named(name) is not None:
+        raise entry.error("name", f"duplicate agency name {name!r}")
     if agency.id in backend.agencies:
         raise entry.error("id", f"duplicate agency id {agency.id}")
-    try:
-        backend.add_agency(agency)
-    except IamError as exc:
-        raise entry.error("name", exc.message) from exc
+    backend.add_agency(agency)
     _load_grants(backend, agency, Fields(entry.mapping.get("roles") or {}, entry.where("roles"), entry.source))
     for index, ref in enumerate(entry.str_list("policies")):
         policy = backend.policy_named(ref) or backend.policies.get(ref)

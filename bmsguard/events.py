@@ -47,6 +47,7 @@ TRACE_SOURCES: dict[str, tuple[str, str]] = {
     TriggerKind.SERVER_CHANGED: ("BMS", "bms"),
     TriggerKind.AGENCY_CHANGED: ("IAM", "agency"),
 }
+CTS_NAMES_PER_OPERATION = 10  # a CTS trigger operation entry lists at most 10 trace names
 EXTENDABLE_KINDS = (TriggerKind.SERVER_CREATED, TriggerKind.SERVER_CHANGED, TriggerKind.AGENCY_CHANGED)
 
 _FAILED_TRACE_STATUSES = {"error", "failed", "failure"}
@@ -56,14 +57,19 @@ _ID_KEYS = ("id", "server_id", "agency_id", "resource_id", "server_ids", "ids")
 
 
 def cts_operations(extra_trace_names: Mapping[str, Iterable[str]] | None = None) -> tuple[str, ...]:
-    """CTS trigger ``operations`` entries (``SERVICE:resource_type:name1;name2``) for every handled name."""
+    """CTS trigger ``operations`` entries (``SERVICE:resource_type:name1;name2``) for every handled name.
+
+    A service with more than 10 names gets several entries of at most 10 names each.
+    """
     names: dict[tuple[str, str], list[str]] = {}
     for kind, (service, resource_type) in TRACE_SOURCES.items():
         bucket = names.setdefault((service, resource_type), [])
         for name in (*HANDLED_TRACE_NAMES[kind], *_extras(extra_trace_names, kind)):
             if name not in bucket:
                 bucket.append(name)
-    return tuple(f"{service}:{rtype}:{';'.join(found)}" for (service, rtype), found in names.items())
+    return tuple(f"{service}:{rtype}:{';'.join(found[i:i + CTS_NAMES_PER_OPERATION])}"
+                 for (service, rtype), found in names.items()
+                 for i in range(0, len(found), CTS_NAMES_PER_OPERATION))
 
 
 def parse_event(raw: Any, *, extra_trace_names: Mapping[str, Iterable[str]] | None = None) -> Trigger:

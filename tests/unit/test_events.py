@@ -316,6 +316,14 @@ def test_cts_operations_cover_every_handled_name_once():
     assert iam.split(":")[2].split(";").count("attachAgencyPolicyV5") == 1
 
 
+def test_cts_operations_split_long_name_lists():
+    extra = [f"grantExtra{i}" for i in range(5)]
+    operations = cts_operations({"agency_changed": extra})
+    iam = [op.split(":")[2].split(";") for op in operations if op.startswith("IAM:agency:")]
+    assert [len(names) for names in iam] == [10, 3]
+    assert sum(iam, [])[-5:] == extra
+
+
 # ---------------------------------------------------------------- EventGrid
 
 

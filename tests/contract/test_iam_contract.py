@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 
 import huaweicloudsdkiam.v3 as v3
 import huaweicloudsdkiam.v5 as v5
@@ -24,6 +25,7 @@ from localcloud.iam import catalogue
 
 PROJECT_ID = "0945241c5ebc4660bac540d48f2a2c14"
 OTHER_PROJECT_ID = "5c0f8a6e2f8e4b7f9a1d3c2b1a0e9f8d"
+ADAPTERS = ("inprocess", "server")
 LIVE_ENV = ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_DOMAIN_ID", "BMSGUARD_LIVE_REGION")
 WORLD = {
     "agencies": [
@@ -59,9 +61,23 @@ def function_credentials(cloud: LocalCloud) -> GlobalCredentials:
     return GlobalCredentials(key.ak, key.sk, cloud.domain_id).with_security_token(key.security_token)
 
 
-@pytest.fixture
-def cloud(localcloud) -> LocalCloud:
-    return localcloud(WORLD)
+def open_cloud(adapter: str, world=WORLD) -> Iterator[LocalCloud]:
+    cloud = LocalCloud(world)
+    if adapter == "server":
+        server = cloud.serve()
+        try:
+            yield cloud
+        finally:
+            server.stop()
+    else:
+        with cloud:
+            yield cloud
+
+
+@pytest.fixture(params=ADAPTERS)
+def cloud(request) -> Iterator[LocalCloud]:
+    """The world, served in process (SDK built with_region) or over HTTP (SDK built with_endpoint)."""
+    yield from open_cloud(request.param)
 
 
 @pytest.fixture
@@ -478,7 +494,8 @@ def test_v5_bad_marker_is_the_documented_400(iam5, agency_id):
 # ---------------------------------------------------------------- keystone look-ups made by the SDK itself
 
 
-def test_credentials_without_ids_resolve_through_projects_and_auth_domains(cloud):
+def test_credentials_without_ids_resolve_through_projects_and_auth_domains(localcloud):
+    cloud = localcloud(WORLD)  # in process: the SDK only looks ids up for clients built with_region
     key = cloud.credential()
     basic = BasicCredentials(key.ak, key.sk).with_security_token(key.security_token)
     global_ = GlobalCredentials(key.ak, key.sk).with_security_token(key.security_token)
@@ -555,34 +572,36 @@ def live_target():
     return iam3, iam5, os.environ["HUAWEICLOUD_SDK_DOMAIN_ID"]
 
 
-@pytest.fixture(params=["localcloud", pytest.param("live", marks=pytest.mark.live)])
-def target(request, localcloud):
+@pytest.fixture(params=[*ADAPTERS, pytest.param("live", marks=pytest.mark.live)])
+def iam_target(request):
+    """(v3 client, v5 client, domain id) for localcloud on either adapter, or for the live account."""
     if request.param == "live":
-        return live_target()
-    cloud = localcloud(WORLD)
-    creds = function_credentials(cloud)
-    return build(v3.IamClient, IamRegionV3, cloud, creds), build(v5.IamClient, IamRegionV5, cloud, creds), \
-        cloud.domain_id
+        yield live_target()
+        return
+    for cloud in open_cloud(request.param):
+        creds = function_credentials(cloud)
+        yield build(v3.IamClient, IamRegionV3, cloud, creds), build(v5.IamClient, IamRegionV5, cloud, creds), \
+            cloud.domain_id
 
 
-def test_either_target_unknown_agency_is_a_keystone_404(target):
-    iam3, _, _ = target
+def test_either_target_unknown_agency_is_a_keystone_404(iam_target):
+    iam3, _, _ = iam_target
     with pytest.raises(ClientRequestException) as raised:
         iam3.show_agency(v3.ShowAgencyRequest(agency_id="0" * 32))
 
     assert (raised.value.status_code, raised.value.error_code) == (404, 404)
 
 
-def test_either_target_tenant_administrator_is_te_admin_role_based(target):
-    iam3, _, _ = target
+def test_either_target_tenant_administrator_is_te_admin_role_based(iam_target):
+    iam3, _, _ = iam_target
     roles = iam3.keystone_list_permissions(v3.KeystoneListPermissionsRequest(name="te_admin")).roles
 
     assert [(r.display_name, r.policy.version) for r in roles] == [("Tenant Administrator", "1.0")]
     assert ["*:*:*"] in [s.action for s in roles[0].policy.statement if s.effect == "Allow"]
 
 
-def test_either_target_unknown_v5_policy_is_a_flat_404_with_request_id(target):
-    _, iam5, _ = target
+def test_either_target_unknown_v5_policy_is_a_flat_404_with_request_id(iam_target):
+    _, iam5, _ = iam_target
     with pytest.raises(ClientRequestException) as raised:
         iam5.get_policy_v5(v5.GetPolicyV5Request(policy_id="0" * 32))
 
@@ -590,8 +609,8 @@ def test_either_target_unknown_v5_policy_is_a_flat_404_with_request_id(target):
     assert isinstance(raised.value.error_code, str) and raised.value.request_id
 
 
-def test_either_target_list_agencies_needs_domain_id(target):
-    iam3, _, domain_id = target
+def test_either_target_list_agencies_needs_domain_id(iam_target):
+    iam3, _, domain_id = iam_target
     with pytest.raises(ClientRequestException) as raised:
         iam3.list_agencies(v3.ListAgenciesRequest())
 

@@ -68,11 +68,12 @@ class Backend:
     # ------------------------------------------------------------ functions
 
     def get(self, project_id: str, urn: str) -> Function:
-        key = _unversioned(urn)
-        function = self.functions.get(key)
-        if function is None or function.project_id != project_id:
-            raise ApiError(404, "FSS.0404", f"The specified resource was not found: function {urn}")
-        return function
+        """By URN. localcloud keeps one region per project, so the URN's region segment is not compared."""
+        wanted = _identity(urn)
+        for function in self.functions.values():
+            if function.project_id == project_id and _identity(function.urn) == wanted:
+                return function
+        raise ApiError(404, "FSS.0404", f"The specified resource was not found: function {urn}")
 
     def list(self, project_id: str) -> list[Function]:
         return [self.functions[urn] for urn in sorted(self.functions)
@@ -82,7 +83,8 @@ class Backend:
         name = _name(body.get("func_name"))
         package = str(body.get("package") or "default")
         urn = function_urn(region, project_id, package, name)
-        if urn in self.functions:
+        if any(f.project_id == project_id and f.package == package and f.name == name
+               for f in self.functions.values()):
             raise ApiError(409, "FSS.0409", f"The specified resource already exists: function {name}")
         base = Function(urn=urn, func_id=self.cloud.new_id(), name=name, package=package, project_id=project_id,
                         region=region, domain_id=self.cloud.domain_id, runtime="", handler="")
@@ -156,11 +158,14 @@ class Backend:
 # ---------------------------------------------------------------- validation helpers
 
 
-def _unversioned(urn: str) -> str:
+def _identity(urn: str) -> tuple[str, ...]:
+    """(project, package, name) of a function URN, with or without the ``:latest`` qualifier."""
     parts = urn.split(":")
     if len(parts) == 8 and parts[7] == VERSION:
-        return ":".join(parts[:7])
-    return urn
+        parts = parts[:7]
+    if len(parts) != 7 or parts[:2] != ["urn", "fss"] or parts[4] != "function":
+        raise ApiError(404, "FSS.0404", f"The specified resource was not found: {urn!r} is not a function URN")
+    return (parts[3], parts[5], parts[6])
 
 
 def _name(value: Any) -> str:

@@ -1,0 +1,114 @@
+"""``bmsguard package | deploy | destroy``: ``add_commands(subparsers)`` registers them on the CLI.
+
+Exit codes: 0 done (or nothing to do), 1 a cloud call or the build failed, 2 bad input (template,
+missing environment variable, a same-named resource deploy does not own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bmsguard.errors import InputError
+from deploy.apply import apply
+from deploy.desired import desired_resources
+from deploy.package import PackageError, build_package
+from deploy.plan import destroy_plan, diff, read_current, render
+from deploy.session import CloudCallFailed, Session
+from deploy.template import RUNTIMES, load_template
+
+DEFAULT_OUTPUT_DIR = Path("dist")
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    package = subparsers.add_parser("package", help="build the function zip (runtime code + pinned dependencies)")
+    package.add_argument("--runtime", choices=tuple(RUNTIMES), help="default: the template's function.runtime")
+    package.add_argument("--output", type=Path, help="zip path (default: dist/bmsguard-<runtime>.zip)")
+    package.add_argument("--template", type=Path, help="default: template.yaml of this checkout")
+    package.set_defaults(func=run_package)
+
+    deploy = subparsers.add_parser("deploy", help="create or update everything template.yaml describes")
+    _cloud_options(deploy)
+    deploy.add_argument("--plan", action="store_true", help="print the differences and change nothing")
+    deploy.add_argument("--package", type=Path, help="deploy this zip instead of building one")
+    deploy.set_defaults(func=run_deploy)
+
+    destroy = subparsers.add_parser("destroy", help="remove what deploy created (and nothing else)")
+    _cloud_options(destroy)
+    destroy.add_argument("--plan", action="store_true", help="print what would be removed and change nothing")
+    destroy.set_defaults(func=run_destroy)
+
+
+def _cloud_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", type=Path, help="default: template.yaml of this checkout")
+    parser.add_argument("--endpoint", default="", help="one endpoint for every service (e.g. localcloud)")
+
+
+def run_package(args: argparse.Namespace) -> int:
+    def work() -> int:
+        template = load_template(args.template)
+        runtime = args.runtime or template.function.runtime
+        output = args.output or DEFAULT_OUTPUT_DIR / f"bmsguard-{runtime.lower()}.zip"
+        built = build_package(output, python_version=RUNTIMES[runtime])
+        print(f"wrote {built.path}: {built.size_mb:.2f} MB, {len(built.entries)} files, sha256 {built.sha256}")
+        return 0
+
+    return _guarded(work)
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    def work() -> int:
+        template = load_template(args.template)
+        session = Session.from_env(os.environ, args.endpoint)
+        with tempfile.TemporaryDirectory(prefix="bmsguard-deploy-") as scratch:
+            package = args.package or build_package(
+                Path(scratch) / "bmsguard.zip", python_version=template.function.python_version).path
+            sha256 = _sha256(package)
+            desired = desired_resources(template, session.target, dict(os.environ), sha256)
+            current = read_current(session, template, desired)
+            plan = diff(desired, current)
+            print(render(plan))
+            if args.plan or plan.empty:
+                return 0
+            made = apply(session, plan, current, package)
+        print(f"Deployed: {made} change(s) applied.")
+        return 0
+
+    return _guarded(work)
+
+
+def run_destroy(args: argparse.Namespace) -> int:
+    def work() -> int:
+        template = load_template(args.template)
+        session = Session.from_env(os.environ, args.endpoint)
+        desired = desired_resources(template, session.target, dict(os.environ), "0" * 64)
+        current = read_current(session, template, desired)
+        plan = destroy_plan(current)
+        print(render(plan))
+        if args.plan or plan.empty:
+            return 0
+        made = apply(session, plan, current, None)
+        print(f"Destroyed: {made} resource(s) removed.")
+        return 0
+
+    return _guarded(work)
+
+
+def _guarded(work: Callable[[], int]) -> int:
+    try:
+        return work()
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (CloudCallFailed, PackageError) as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return 1
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

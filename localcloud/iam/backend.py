@@ -48,9 +48,9 @@ class Backend:
         """Seed from the world's ``agencies``, ``roles`` and ``identity_policies`` (raises WorldError)."""
         from localcloud.iam import seed
 
-        backend = cls(domain_id=cloud.domain_id, domain_name=getattr(cloud, "domain_name", "localcloud"),
+        backend = cls(domain_id=cloud.domain_id, domain_name=cloud.domain_name,
                       project_id=cloud.project_id, region=cloud.region, clock=cloud.now_ms)
-        seed.load(backend, world, source=getattr(cloud, "source", ""))
+        seed.load(backend, world, source=cloud.source)
         return backend
 
     def dump(self) -> dict[str, Any]:
@@ -63,7 +63,7 @@ class Backend:
     def agency(self, agency_id: str) -> Agency:
         found = self.agencies.get(agency_id)
         if found is None:
-            raise IamError(404, f"Could not find agency: {agency_id}.", "PAP5.0404")
+            raise IamError(404, f"Could not find agency: {agency_id}.")
         return found
 
     def agency_named(self, name: str) -> Agency | None:
@@ -76,7 +76,7 @@ class Backend:
 
     def add_agency(self, agency: Agency) -> Agency:
         if self.agency_named(agency.name) is not None:
-            raise IamError(409, f"The agency name {agency.name} already exists.", "PAP5.0409")
+            raise IamError(409, f"The agency name {agency.name} already exists.")
         self.agencies[agency.id] = agency
         return agency
 
@@ -220,7 +220,7 @@ class Backend:
     def policy(self, policy_id: str) -> IdentityPolicy:
         found = self.policies.get(policy_id)
         if found is None:
-            raise IamError(404, f"policy {policy_id} does not exist", "PAP5.0404")
+            raise IamError(404, f"policy {policy_id} does not exist")
         return found
 
     def policy_named(self, name: str) -> IdentityPolicy | None:
@@ -229,7 +229,7 @@ class Backend:
     def add_custom_policy(self, name: str, document: dict[str, Any], description: str = "",
                           policy_id: str = "") -> IdentityPolicy:
         if self.policy_named(name) is not None:
-            raise IamError(409, f"policy name {name} already exists", "PAP5.0409")
+            raise IamError(409, f"policy name {name} already exists")
         policy = IdentityPolicy(id=policy_id or stable_id("policy", self.domain_id, name), name=name,
                                 document=document, policy_type="custom",
                                 urn=f"iam::{self.domain_id}:policy:{name}", description=description,
@@ -245,7 +245,7 @@ class Backend:
     def detach(self, policy_id: str, agency_id: str) -> tuple[IdentityPolicy, Agency]:
         policy, agency = self.policy(policy_id), self.agency(agency_id)
         if self.attachments.pop((agency_id, policy_id), None) is None:
-            raise IamError(404, f"policy {policy_id} is not attached to agency {agency_id}", "PAP5.0404")
+            raise IamError(404, f"policy {policy_id} is not attached to agency {agency_id}")
         return policy, agency
 
     def attached(self, agency_id: str) -> list[tuple[IdentityPolicy, int]]:

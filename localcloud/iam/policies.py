@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from localcloud.iam import render
-from localcloud.iam.http import body_value, int_arg, text_field, v5_errors
+from localcloud.iam.http import body_value, int_arg, v5_errors
 from localcloud.iam.state import IamError
 from localcloud.wire import Handler, Reply, Request, Route
 
@@ -37,8 +37,9 @@ def _marker_index(marker: str | None, ids: list[str]) -> int:
 def _changer(detach: bool) -> Handler:
     @v5_errors
     def change(cloud: Any, request: Request, policy_id: str) -> Reply:
-        body = {"agency_id": body_value(request, "agency_id", str, INVALID_PARAMETER)}
-        agency_id = text_field(body, "agency_id", "body", required=True, max_len=64, v5_code=INVALID_PARAMETER)
+        agency_id = body_value(request, "agency_id", str, INVALID_PARAMETER)
+        if not agency_id:
+            raise IamError(400, "Invalid input: 'agency_id' must not be empty.", INVALID_PARAMETER)
         policy, agency = (cloud.iam.detach if detach else cloud.iam.attach)(policy_id, agency_id)
         return Reply(200, None, resource=(agency.id, agency.name),
                      trace_request={"agency_id": agency.id, "policy_id": policy.id, "policy_urn": policy.urn})

@@ -150,6 +150,16 @@ def test_creating_a_second_agency_with_the_same_name_is_a_409(cloud, iam3):
     assert len(cloud.dump()["agencies"]) == 2
 
 
+def test_create_agency_without_a_name_is_a_400_naming_the_field(cloud, iam3):
+    option = v3.CreateAgencyOption(domain_id=cloud.domain_id, trust_domain_name="op_svc_ecs")
+
+    with pytest.raises(ClientRequestException) as raised:
+        iam3.create_agency(v3.CreateAgencyRequest(body=v3.CreateAgencyRequestBody(agency=option)))
+
+    assert (raised.value.status_code, raised.value.error_code) == (400, 400)
+    assert "'agency.name' is required" in raised.value.error_msg
+
+
 # ---------------------------------------------------------------- v3 grants: project, domain, all projects
 
 
@@ -481,6 +491,17 @@ def test_v5_detach_of_an_unattached_policy_is_a_flat_404(cloud, iam5):
     assert (error.status_code, error.error_code) == (404, "PAP5.0404")
     assert error.request_id == cloud.calls[-1]["request_id"] != ""
     assert cloud.traces == []
+
+
+def test_v5_attach_without_agency_id_is_a_flat_400(iam5):
+    admin = next(p["id"] for p in catalogue.SYSTEM_POLICIES if p["name"] == "AdministratorAccess")
+
+    with pytest.raises(ClientRequestException) as raised:
+        iam5.attach_agency_policy_v5(v5.AttachAgencyPolicyV5Request(policy_id=admin,
+                                                                    body=v5.AttachAgencyPolicyReqBody()))
+
+    assert (raised.value.status_code, raised.value.error_code) == (400, "PAP5.0400")
+    assert "agency_id" in raised.value.error_msg
 
 
 def test_v5_bad_marker_is_the_documented_400(iam5, agency_id):

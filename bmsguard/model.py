@@ -362,6 +362,9 @@ class Report:
     received_at_ms: int | None = None
     finished_at_ms: int | None = None
     api_calls: int = 0
+    # True when FunctionGraph should retry the event (a retryable server failure, or the event could not be
+    # completed): the handler then raises. A terminal failure (e.g. access denied) is "failed" but not retried.
+    retryable: bool = False
 
     @property
     def failed(self) -> bool:

@@ -1,8 +1,9 @@
 """One invocation, end to end: resolve targets -> inspect -> rules -> plan -> execute -> notify -> report.
 
-``run(trigger, deps)`` never raises for cloud trouble: every problem lands in the Report. A report whose
-status is "failed" (a server failed retryably, or the event could not be completed) tells the handler to
-raise after logging, so FunctionGraph's async retry and failure destination take over.
+``run(trigger, deps)`` never raises for cloud trouble: every problem lands in the Report. Its status is
+"failed" when any server failed; it is also ``retryable`` when a server failed retryably or the event could
+not be completed: the failure notification is published and the handler raises after logging, so
+FunctionGraph's async retry and failure destination take over.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from bmsguard.settings import Settings
 OK, FAILED, IGNORED = "ok", "failed", "ignored"
 BUILDING = frozenset({"BUILD", "building"})
 MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many servers (non-compliant ones first)
-MIN_SERVER_MS = 2_000  # do not start on another server with less time than this left
+MIN_SERVER_MS = 2_000
+_FAILED_STATUSES = frozenset({ServerStatus.FAILED, ServerStatus.PARTIALLY_FAILED, ServerStatus.NOT_READY})  # do not start on another server with less time than this left
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def run(trigger: Trigger, deps: Deps) -> Report:
     except (CloudError, OutOfTime) as exc:
         state.problems.append(f"{type(exc).__name__}: {exc}")
     report = _report(state)
-    if report.failed:
+    if report.retryable:
         report = _notify_event_failure(report, deps)
     return report
 
@@ -329,7 +331,8 @@ def _notify(state: _Run, outcome: ServerOutcome) -> ServerOutcome:
 
 def _report(state: _Run) -> Report:
     deps = state.deps
-    failed = bool(state.problems) or any(o.retryable or o.notification_error for o in state.outcomes)
+    retryable = bool(state.problems) or any(o.retryable or o.notification_error for o in state.outcomes)
+    failed = retryable or any(o.status in _FAILED_STATUSES for o in state.outcomes)
     reason = "; ".join([*state.problems, *state.notes])
     servers = tuple(state.outcomes)
     if len(servers) > MAX_LISTED_SERVERS:
@@ -337,7 +340,7 @@ def _report(state: _Run) -> Report:
         reason = "; ".join(filter(None, [reason, f"{omitted} compliant servers not listed"]))
     return Report(status=FAILED if failed else OK, mode=state.mode, trigger=state.trigger, servers=servers,
                   reason=reason, request_id=deps.request_id, received_at_ms=state.received_at_ms,
-                  finished_at_ms=deps.clock(), api_calls=_api_calls(deps.gateway))
+                  finished_at_ms=deps.clock(), api_calls=_api_calls(deps.gateway), retryable=retryable)
 
 
 def _capped(servers: tuple[ServerOutcome, ...]) -> tuple[tuple[ServerOutcome, ...], int]:

@@ -2,9 +2,9 @@
 
 Thin: settings + policy (validated once per container) -> parse -> compose -> ``service.run`` -> report.
 Malformed events get a "rejected" report and ignored ones an "ignored" report: both are logged and
-returned (retrying cannot change them) and make no cloud call. A failed report is logged, its failure
+returned (retrying cannot change them) and make no cloud call. A retryable report is logged, its failure
 notification published by the service, and then raised as ``EventFailed`` so FunctionGraph's async retry
-and failure destination take over. Nothing heavy is imported here: the SDK loads on the first cloud call.
+and failure destination take over. Bad settings or policy raise the ``InputError`` naming the field. Nothing heavy is imported here: the SDK loads on the first cloud call.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from bmsguard import logs
 from bmsguard.errors import IgnoredEvent, InputError, MalformedEvent
@@ -41,12 +41,17 @@ def initializer(context: Any) -> None:
     _policy(settings)
 
 
-def handle(event: Any, context: Any, *, sleep: Callable[[float], None] = time.sleep,
+def handle(event: Any, context: Any, *, sleep: Callable[[float], None] | None = None,
            clock: Callable[[], int] | None = None) -> dict[str, Any]:
-    """``handler`` with the clock and sleep injectable (tests and the benchmark never really wait)."""
+    """``handler`` with the clock and sleep injectable (tests and the benchmark never really wait).
+
+    Without an explicit ``sleep``, a context that offers ``localcloud_sleep`` (the emulator's stand-in,
+    whose state moves on reads, not time) supplies it; the real FunctionGraph context has none.
+    """
     from bmsguard.cloud.retry import wall_clock_ms
 
     clock = clock or wall_clock_ms
+    sleep = sleep or getattr(context, "localcloud_sleep", None) or time.sleep
     received = clock()
     logs.configure()
     request_id = _request_id(context)
@@ -59,7 +64,7 @@ def handle(event: Any, context: Any, *, sleep: Callable[[float], None] = time.sl
     report = _run(event, context, settings, policy, request_id, received, clock, sleep)
     logs.log_report(report, secrets)
     result = report.to_dict()
-    if report.failed:
+    if report.retryable:
         raise EventFailed(result, secrets)
     return result
 
@@ -89,12 +94,13 @@ def _policy(settings: Settings) -> Any:
     return cached_policy(settings.policy_source)
 
 
-def _fail_configuration(exc: InputError, request_id: str, received: int, clock: Callable[[], int]) -> None:
-    """Settings or policy are wrong: no event can be handled, so every one fails (and is kept for retry)."""
+def _fail_configuration(exc: InputError, request_id: str, received: int, clock: Callable[[], int]) -> NoReturn:
+    """Settings or policy are wrong: no event can be handled. Log it, then raise the error that names the
+    setting or policy field, so the event fails (and is kept by FunctionGraph's retry/failure destination)."""
     report = Report(status="failed", mode="", reason=f"configuration: {exc}", request_id=request_id,
-                    received_at_ms=received, finished_at_ms=clock())
+                    received_at_ms=received, finished_at_ms=clock(), retryable=True)
     logs.log_report(report)
-    raise EventFailed(report.to_dict()) from exc
+    raise exc
 
 
 def _request_id(context: Any) -> str:

@@ -19,6 +19,12 @@ from typing import Any
 
 DEFAULT_TIMEOUT_S = 60
 USER_DATA_PREFIX = "BMSGUARD_"
+EMULATED_SLEEP_CAP_S = 0.05
+
+
+def emulated_sleep(seconds: float) -> None:
+    """localcloud's state moves on reads (BUILD servers, running jobs), not on time: waits stay tiny."""
+    time.sleep(min(max(seconds, 0.0), EMULATED_SLEEP_CAP_S))
 
 
 def _wall_ms() -> int:
@@ -63,14 +69,17 @@ def container_of(cloud: Any) -> str:
 
 
 class FunctionContext:
-    """``localcloud_container`` is not a FunctionGraph attribute: it names the emulated container."""
+    """Two attributes are not FunctionGraph's: ``localcloud_container`` names the emulated container and
+    ``localcloud_sleep`` is how long waits really last (bmsguard's handler uses it when present)."""
 
     def __init__(self, *, ak: str = "", sk: str = "", security_token: str = "",
                  user_data: Mapping[str, str] | None = None, request_id: str | None = None,
                  project_id: str = "", function_name: str = "bmsguard", version: str = "latest",
                  timeout_s: int = DEFAULT_TIMEOUT_S, memory_mb: int = 256,
-                 clock: Callable[[], int] = _wall_ms, container: str = ""):
+                 clock: Callable[[], int] = _wall_ms, container: str = "",
+                 sleep: Callable[[float], None] | None = None):
         self.localcloud_container = container
+        self.localcloud_sleep = sleep
         self._ak = ak
         self._sk = sk
         self._token = security_token
@@ -91,6 +100,7 @@ class FunctionContext:
         credential = cloud.credential(identity)
         kwargs.setdefault("project_id", cloud.project_id)
         kwargs.setdefault("container", container_of(cloud))
+        kwargs.setdefault("sleep", emulated_sleep)
         return cls(ak=credential.ak, sk=credential.sk, security_token=credential.security_token or "",
                    user_data=user_data, **kwargs)
 

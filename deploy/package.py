@@ -64,15 +64,15 @@ def build_package(output: Path, *, python_version: str = "3.10", cache_dir: Path
                   root: Path = ROOT) -> Package:
     """Write the zip to ``output`` and describe it. ``python_version``: "3.10" or "3.12"."""
     deps = dependencies_dir(python_version, cache_dir or default_cache_dir())
-    files = sorted({**dict(_code_files(root)), **dict(_tree_files(deps))}.items())
+    files: dict[str, Path | bytes] = {**dict(_tree_files(deps)), **dict(_code_files(root)), "index.py": INDEX_PY.encode()}
+    names = tuple(sorted(files))
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        _add(archive, "index.py", INDEX_PY.encode())
-        for name, path in files:
-            _add(archive, name, path.read_bytes())
+        for name in names:
+            content = files[name]
+            _add(archive, name, content if isinstance(content, bytes) else content.read_bytes())
     data = output.read_bytes()
-    names = ("index.py", *(name for name, _ in files))
-    return Package(path=output, size=len(data), sha256=hashlib.sha256(data).hexdigest(), entries=tuple(sorted(names)))
+    return Package(path=output, size=len(data), sha256=hashlib.sha256(data).hexdigest(), entries=names)
 
 
 def dependencies_dir(python_version: str, cache_dir: Path) -> Path:

@@ -1,0 +1,112 @@
+"""Helpers for the integration tests: run the real handler once against a localcloud world and observe it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from handlers.index import EventFailed, handle
+from localcloud.runtime import FunctionContext
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+DATA = Path(__file__).resolve().parent / "data"
+DEMO_WORLD = EVENTS / "worlds" / "demo.yaml"
+
+PROD_01 = "53206ed0-56de-4d6b-b8d8-4d8c3c2b2bd1"  # BUILD, V1 open, bms_app_agency (admin)
+BATCH_02 = "7d1c3f0a-2b7e-4d1e-9a51-0c9b8f3e6a02"  # tagged bmsguard-metadata=none
+WEB_03 = "a4e5b6c7-d8e9-4f01-8a23-456789abcd03"  # compliant, no agency
+DB_04 = "c0ffee00-1111-4222-8333-444455556604"  # shared agency, V1 open
+DB_05 = "c0ffee00-1111-4222-8333-444455556605"  # shared agency, V2
+APP_06 = "9b8a7c6d-5e4f-4a3b-9c2d-1e0f00000006"  # V2, bms_ops_agency widened in every scope
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def demo_world(**changes: Any) -> dict[str, Any]:
+    world = yaml.safe_load(DEMO_WORLD.read_text())
+    world.update(copy.deepcopy(changes))
+    return world
+
+
+def server_entry(world: dict[str, Any], server_id: str) -> dict[str, Any]:
+    return next(s for s in world["servers"] if s["id"] == server_id)
+
+
+@dataclass
+class Sleeps:
+    """An injected sleep that records instead of waiting."""
+
+    calls: list[float] = field(default_factory=list)
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+@dataclass
+class Invocation:
+    report: dict[str, Any]
+    error: EventFailed | None
+    published: list[dict[str, Any]]
+    traces: list[dict[str, Any]]
+    sleeps: Sleeps
+
+    @property
+    def raised(self) -> bool:
+        return self.error is not None
+
+    def server(self, server_id: str) -> dict[str, Any]:
+        return next(s for s in self.report["servers"] if s["server_id"] == server_id)
+
+    def statuses(self) -> dict[str, str]:
+        return {s["server_id"]: s["status"] for s in self.report["servers"]}
+
+    def writes(self) -> list[str]:
+        """Trace names of the changes this invocation made, SMN publishes excluded."""
+        return [t["trace_name"] for t in self.traces if t["trace_name"] != "publishMessage"]
+
+
+def user_data(cloud: Any, **overrides: str) -> dict[str, str]:
+    data = {
+        "BMSGUARD_REGION": cloud.region,
+        "BMSGUARD_DOMAIN_ID": cloud.domain_id,
+        "BMSGUARD_TOPIC_URN": f"urn:smn:{cloud.region}:{cloud.project_id}:bmsguard-alerts",
+    }
+    data.update(overrides)
+    return data
+
+
+def invoke(cloud: Any, event: Any, *, timeout_s: int = 60, clock: Any = None, **settings: str) -> Invocation:
+    """Run the production handler once against ``cloud`` as the function's own agency."""
+    outbox_before, traces_before = len(cloud.outbox), len(cloud.traces)
+    sleeps = Sleeps()
+    context = FunctionContext.for_cloud(cloud, user_data=user_data(cloud, **settings), timeout_s=timeout_s)
+    try:
+        report, error = handle(event, context, sleep=sleeps, clock=clock), None
+    except EventFailed as exc:
+        report, error = exc.report, exc
+    json.dumps(report)  # the returned report is plain JSON
+    return Invocation(report, error, cloud.outbox[outbox_before:], cloud.traces[traces_before:], sleeps)
+
+
+def metadata_of(cloud: Any, server_id: str) -> str:
+    options = server_entry(cloud.dump(), server_id)["metadata_options"]
+    return f"{options['http_endpoint']}/{options['http_tokens']}"
+
+
+def grants_of(cloud: Any, agency_name: str) -> set[str]:
+    """Every role and policy name the agency holds, in every scope (from the emulator's end state)."""
+    agency = next(a for a in cloud.dump()["agencies"] if a["name"] == agency_name)
+    roles = agency.get("roles") or {}
+    names: set[str] = set(roles.get("domain") or ()) | set(roles.get("all_projects") or ())
+    for scoped in (roles.get("project") or {}, roles.get("enterprise_project") or {}):
+        for listed in scoped.values():
+            names |= set(listed)
+    return names | set(agency.get("policies") or ())

@@ -23,20 +23,11 @@ class LocalCloud:
     """A world (see docs/localcloud.md) with its state, call log, CTS traces and SMN outbox."""
 
     def __init__(self, world: Mapping[str, Any] | None = None, source: str = ""):
-        world = copy.deepcopy(dict(world_format.default_world() if world is None else world))
+        world = _copy_world(world, source)
         self.source = source
         modules = [(service, service.load()) for service in SERVICES]
-        service_keys = {key for service, module in modules for key in _world_keys(service, module)}
-        core = world_format.parse_core(world, source, service_keys)
-        self.region, self.project_id, self.domain_id = core.region, core.project_id, core.domain_id
-        self.domain_name = core.domain_name
-        self.credentials = list(core.credentials)
-        self.credentials_by_ak = {c.ak: c for c in self.credentials}
-        self.faultbook = FaultBook()
-        self.faultbook.load(world, source)
         self.service_names = tuple(service.name for service, _ in modules)
-        check_services(self.faultbook.faults, self.service_names, source)
-        check_services(self.faultbook.rate_limits, self.service_names, source)
+        self._load_core(world, {key for service, module in modules for key in _world_keys(service, module)})
         routes = []
         for service, module in modules:
             setattr(self, service.name, _from_world(module, world, self, source))
@@ -44,6 +35,17 @@ class LocalCloud:
         self.dispatcher = Dispatcher(self, routes)
         self._adapter = InProcessAdapter(self.dispatcher)
         self.server_endpoint = ""
+
+    def _load_core(self, world: dict[str, Any], service_keys: set[str]) -> None:
+        core = world_format.parse_core(world, self.source, service_keys)
+        self.region, self.project_id, self.domain_id = core.region, core.project_id, core.domain_id
+        self.domain_name = core.domain_name
+        self.credentials = list(core.credentials)
+        self.credentials_by_ak = {c.ak: c for c in self.credentials}
+        self.faultbook = FaultBook()
+        self.faultbook.load(world, self.source)
+        check_services(self.faultbook.faults, self.service_names, self.source)
+        check_services(self.faultbook.rate_limits, self.service_names, self.source)
 
     @classmethod
     def from_file(cls, path: str | Path) -> LocalCloud:
@@ -134,6 +136,14 @@ class LocalCloud:
 
 
 DUMP_ONLY_KEYS = ("outbox", "traces", "calls")
+
+
+def _copy_world(world: Mapping[str, Any] | None, source: str) -> dict[str, Any]:
+    if world is None:
+        return world_format.default_world()
+    if not isinstance(world, Mapping):
+        raise WorldError("(top level)", f"must be a mapping, got {type(world).__name__}", source)
+    return copy.deepcopy(dict(world))
 
 
 def _world_keys(service: Any, module: Any) -> tuple[str, ...]:

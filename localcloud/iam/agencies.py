@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from localcloud.iam import render
-from localcloud.iam.http import body_value, int_arg, keystone_errors, require_arg, text_field
+from localcloud.iam.protocol import body_value, int_arg, keystone_errors, require_arg, text_field
 from localcloud.iam.state import FOREVER, IamError
 from localcloud.wire import Reply, Request, Route
 from localcloud.world import stable_id

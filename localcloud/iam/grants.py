@@ -10,7 +10,7 @@ from typing import Any
 
 from localcloud.iam import render
 from localcloud.iam.agencies import check_domain
-from localcloud.iam.http import body_value, bool_arg, int_arg, keystone_errors, page, require_arg
+from localcloud.iam.protocol import body_value, bool_arg, int_arg, keystone_errors, page, require_arg
 from localcloud.iam.state import ALL_PROJECTS, DOMAIN, ENTERPRISE_PROJECT, PROJECT, GrantKey, IamError
 from localcloud.wire import Handler, Reply, Request, Route
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from localcloud.iam import render
-from localcloud.iam.http import bool_arg, keystone_errors
+from localcloud.iam.protocol import bool_arg, keystone_errors
 from localcloud.wire import Reply, Request, Route
 
 

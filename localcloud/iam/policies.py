@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from localcloud.iam import render
-from localcloud.iam.http import body_value, int_arg, v5_errors
+from localcloud.iam.protocol import body_value, int_arg, v5_errors
 from localcloud.iam.state import IamError
 from localcloud.wire import Handler, Reply, Request, Route
 

@@ -7,7 +7,7 @@ field; ``dump`` writes the backend's state back in the same format. docs/localcl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.iam.state import (
     ALL_PROJECTS,
@@ -17,10 +17,14 @@ from localcloud.iam.state import (
     SCOPES,
     Agency,
     IamError,
+    IdentityPolicy,
     Role,
 )
 from localcloud.wire import WorldError
 from localcloud.world import Fields, stable_id
+
+if TYPE_CHECKING:
+    from localcloud.iam.backend import Backend
 
 SECTIONS = ("agencies", "roles", "identity_policies")
 AGENCY_KEYS = ("name", "id", "trust_domain_name", "trust_domain_id", "description", "duration", "roles",
@@ -31,7 +35,7 @@ POLICY_KEYS = ("name", "id", "description", "document")
 HEX32 = r"[0-9a-f]{32}"
 
 
-def load(backend: Any, world: Mapping[str, Any], source: str = "") -> None:
+def load(backend: Backend, world: Mapping[str, Any], source: str = "") -> None:
     top = Fields(world, "", source)
     for entry in top.items("identity_policies"):
         _load_identity_policy(backend, entry)
@@ -41,7 +45,7 @@ def load(backend: Any, world: Mapping[str, Any], source: str = "") -> None:
         _load_agency(backend, entry)
 
 
-def _load_identity_policy(backend: Any, entry: Fields) -> None:
+def _load_identity_policy(backend: Backend, entry: Fields) -> None:
     entry.only(POLICY_KEYS)
     name = entry.str("name", pattern=r"[\w+=.@-]{1,128}")
     document = entry.mapping.get("document")
@@ -64,7 +68,7 @@ def _check_document(document: Any, where: str, source: str) -> None:
             raise WorldError(f"{where}.Statement[{index}].Effect", "must be Allow or Deny", source)
 
 
-def _load_role(backend: Any, entry: Fields) -> None:
+def _load_role(backend: Backend, entry: Fields) -> None:
     entry.only(ROLE_KEYS)
     name = entry.str("name")
     statements = [_statement(item) for item in entry.items("statements")]
@@ -92,7 +96,7 @@ def _statement(item: Fields) -> dict[str, Any]:
     return statement
 
 
-def _load_agency(backend: Any, entry: Fields) -> None:
+def _load_agency(backend: Backend, entry: Fields) -> None:
     entry.only(AGENCY_KEYS)
     name = entry.str("name", pattern=r"[^\s].{0,63}")
     trust_name = entry.str("trust_domain_name", "op_svc_ecs")
@@ -115,7 +119,7 @@ def _load_agency(backend: Any, entry: Fields) -> None:
         backend.attach(policy.id, agency.id)
 
 
-def _load_grants(backend: Any, agency: Agency, roles: Fields) -> None:
+def _load_grants(backend: Backend, agency: Agency, roles: Fields) -> None:
     roles.only(SCOPES)
     for project_id, refs in _scoped(roles, PROJECT):
         backend.projects.setdefault(project_id, f"{backend.region}_{project_id[:6]}")
@@ -137,7 +141,7 @@ def _scoped(roles: Fields, scope: str) -> list[tuple[str, list[str]]]:
     return [(scope_id, entries.str_list(scope_id)) for scope_id in entries.mapping]
 
 
-def _grant(backend: Any, agency: Agency, scope: str, scope_id: str, refs: list[str], where: str,
+def _grant(backend: Backend, agency: Agency, scope: str, scope_id: str, refs: list[str], where: str,
            source: str) -> None:
     for index, ref in enumerate(refs):
         role = backend.role_by_ref(ref)
@@ -150,13 +154,13 @@ def _grant(backend: Any, agency: Agency, scope: str, scope_id: str, refs: list[s
 # ---------------------------------------------------------------- dump
 
 
-def dump(backend: Any) -> dict[str, Any]:
+def dump(backend: Backend) -> dict[str, Any]:
     return {"agencies": [_dump_agency(backend, a) for a in backend.agencies.values()],
             "roles": [_dump_role(r) for r in backend.custom_roles()],
             "identity_policies": [_dump_policy(p) for p in backend.policies.values() if p.policy_type == "custom"]}
 
 
-def _dump_agency(backend: Any, agency: Agency) -> dict[str, Any]:
+def _dump_agency(backend: Backend, agency: Agency) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": agency.name, "id": agency.id, "trust_domain_name": agency.trust_domain_name,
                              "trust_domain_id": agency.trust_domain_id}
     if agency.description:
@@ -168,7 +172,7 @@ def _dump_agency(backend: Any, agency: Agency) -> dict[str, Any]:
     return entry
 
 
-def _dump_grants(backend: Any, agency_id: str) -> dict[str, Any]:
+def _dump_grants(backend: Backend, agency_id: str) -> dict[str, Any]:
     roles: dict[str, Any] = {PROJECT: {}, DOMAIN: [], ALL_PROJECTS: [], ENTERPRISE_PROJECT: {}}
     for key in backend.assignments(agency_id=agency_id):
         label = backend.roles[key.role_id].display_name
@@ -198,7 +202,7 @@ def _dump_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _dump_policy(policy: Any) -> dict[str, Any]:
+def _dump_policy(policy: IdentityPolicy) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": policy.name, "id": policy.id}
     if policy.description:
         entry["description"] = policy.description

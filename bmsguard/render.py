@@ -40,7 +40,9 @@ __all__ = ["Notification", "render_event_failure", "render_notification", "shoul
 SUBJECT_MAX_BYTES = 512
 SMS_MAX_CHARS = 490
 DEFAULT_MAX_CHARS = 1000
-HTTP_MAX_BYTES = 200_000  # SMN messages are <= 256 KB in all; the email part needs room too
+# SMN takes <= 256 KB per message; http and https carry the same JSON (escaped once more inside the structure)
+HTTP_MAX_BYTES = 50_000
+EMAIL_MAX_BYTES = 100_000
 _QUIET = {ServerStatus.COMPLIANT, ServerStatus.EXEMPT}
 _DONE = {ActionStatus.APPLIED, ActionStatus.ALREADY}
 _SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -80,7 +82,7 @@ def render_notification(outcome: ServerOutcome, trigger: Trigger | None, *, regi
     default = cap(for_sms(view.default_text()), DEFAULT_MAX_CHARS)
     structure = {
         "default": default,
-        "email": view.email_text(),
+        "email": cap_utf8(view.email_text(), EMAIL_MAX_BYTES),
         "sms": view.sms_text(),
         "http": view.http_json(),
     }
@@ -271,14 +273,17 @@ class _View:
     # ------------------------------------------------------------ http
 
     def http_json(self) -> str:
-        outcome = _without_secrets(self.outcome.to_dict())
-        payload = {"outcome": outcome, "trigger": _trigger_summary(self.trigger), "region": self.region,
-                   "headline": self.headline()}
-        text = json.dumps(clean_tree(payload), ensure_ascii=False, separators=(",", ":"))
-        if len(text.encode("utf-8")) > HTTP_MAX_BYTES:
-            outcome["posture"] = None
-            payload["truncated"] = "posture omitted: message too large"
+        """The outcome as JSON; too large, it loses the posture, then everything but a summary."""
+        full = _without_secrets(self.outcome.to_dict())
+        without_posture = {**full, "posture": None}
+        summary = {k: full[k] for k in ("server_id", "status", "mode", "error_code", "error", "retryable")}
+        summary.update(findings=len(full["findings"]), actions=[_change_phrase(o) for o in self.outcome.outcomes])
+        for outcome, note in ((full, ""), (without_posture, "posture omitted"), (summary, "summary only")):
+            payload = {"outcome": outcome, "trigger": _trigger_summary(self.trigger), "region": self.region,
+                       "headline": self.headline(), **({"truncated": f"{note}: message too large"} if note else {})}
             text = json.dumps(clean_tree(payload), ensure_ascii=False, separators=(",", ":"))
+            if len(text.encode("utf-8")) <= HTTP_MAX_BYTES:
+                break
         return text
 
     # ------------------------------------------------------------ derived facts

@@ -167,6 +167,17 @@ def test_http_payload_is_compact_valid_json_with_trigger_summary():
     assert render(REMEDIATED).message_structure["https"] == http
 
 
+def test_huge_outcome_stays_within_the_smn_message_size():
+    actions = tuple(f"svc{i}:resource:*" for i in range(40))
+    grants = tuple(grant(f"Wide{i}", *actions, scope=GrantScope.POLICY, role_id=f"pol-{i}") for i in range(120))
+    outcome = outcome_for(make_server(grants=grants))
+    note = render(outcome)
+    assert len(note.message_structure_json.encode("utf-8")) < 256 * 1024
+    payload = json.loads(note.message_structure["http"])
+    assert payload["truncated"].endswith("message too large")
+    assert payload["outcome"]["server_id"] == "srv-1"
+
+
 def test_without_trigger_still_renders():
     note = render(REMEDIATED, trigger=None)
     assert "event: unknown" in note.message_structure["email"]

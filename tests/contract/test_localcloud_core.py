@@ -145,8 +145,19 @@ def test_example_complete_world_loads_every_section():
     cloud = LocalCloud.from_file(REPO / "events" / "worlds" / "example-complete.yaml")
     dump = cloud.dump()
 
-    assert dump["servers"] and dump["jobs"] and dump["topics"] and dump["faults"] and dump["rate_limits"]
+    for section in ("servers", "jobs", "topics", "agencies", "roles", "identity_policies", "functions", "faults",
+                    "rate_limits"):
+        assert dump[section], section
     assert {c["identity"]["type"] for c in dump["credentials"]} == {"AssumedAgency", "IAMUser"}
+
+
+def test_example_complete_world_survives_a_dump_and_reload():
+    def state(dump):
+        return {k: v for k, v in dump.items() if k not in ("outbox", "traces", "calls")}
+
+    dump = LocalCloud.from_file(REPO / "events" / "worlds" / "example-complete.yaml").dump()
+
+    assert state(LocalCloud(yaml.safe_load(yaml.safe_dump(dump))).dump()) == state(dump)
 
 
 # ---------------------------------------------------------------- in-process adapter

@@ -126,11 +126,11 @@ def _server_ids(state: _Run) -> tuple[str, ...]:
         state.problems.append(f"job {trigger.job_id} is still running after the build wait; retry later")
         return ()
     for failed in job.failed:
-        state.outcomes.append(ServerOutcome(
+        state.outcomes.append(_notify(state, ServerOutcome(
             server_id=failed.server_id or f"job:{failed.sub_job_id or job.job_id}", status=ServerStatus.FAILED,
             mode=state.mode, error_code=failed.error_code or "JobFailed",
             error=f"the creation sub-job failed: {failed.reason}", started_at_ms=state.deps.clock(),
-            finished_at_ms=state.deps.clock()))
+            finished_at_ms=state.deps.clock())))
     if not job.server_ids and not job.failed:
         state.notes.append(f"job {job.job_id} finished {job.status} without servers: {job.fail_reason}")
     return job.server_ids

@@ -41,13 +41,26 @@ def server_entry(world: dict[str, Any], server_id: str) -> dict[str, Any]:
 
 
 @dataclass
-class Sleeps:
-    """An injected sleep that records instead of waiting."""
+class FakeClock:
+    """Epoch ms that only move when the injected sleep "waits"."""
 
+    now_ms: int = 1_796_000_000_000
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+
+@dataclass
+class Sleeps:
+    """An injected sleep that records instead of waiting (and advances a fake clock, if there is one)."""
+
+    clock: FakeClock | None = None
     calls: list[float] = field(default_factory=list)
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+        if self.clock is not None:
+            self.clock.now_ms += int(seconds * 1000)
 
 
 @dataclass
@@ -83,11 +96,17 @@ def user_data(cloud: Any, **overrides: str) -> dict[str, str]:
     return data
 
 
-def invoke(cloud: Any, event: Any, *, timeout_s: int = 60, clock: Any = None, **settings: str) -> Invocation:
-    """Run the production handler once against ``cloud`` as the function's own agency."""
+def invoke(cloud: Any, event: Any, *, timeout_s: int = 60, clock: FakeClock | None = None,
+           **settings: str) -> Invocation:
+    """Run the production handler once against ``cloud`` as the function's own agency.
+
+    ``settings`` become user data (``BMSGUARD_MODE="report"``...). With a fake ``clock`` the injected sleep
+    advances it, so time-bounded waits end as they would in production, without waiting.
+    """
     outbox_before, traces_before = len(cloud.outbox), len(cloud.traces)
-    sleeps = Sleeps()
-    context = FunctionContext.for_cloud(cloud, user_data=user_data(cloud, **settings), timeout_s=timeout_s)
+    sleeps = Sleeps(clock)
+    context = FunctionContext.for_cloud(cloud, user_data=user_data(cloud, **settings), timeout_s=timeout_s,
+                                        **({"clock": clock} if clock else {}))
     try:
         report, error = handle(event, context, sleep=sleeps, clock=clock), None
     except EventFailed as exc:

@@ -27,7 +27,7 @@ def list_agencies(cloud: Any, request: Request) -> Reply:
     found = cloud.iam.find_agencies(name=request.arg("name"), trust_domain_id=request.arg("trust_domain_id"))
     if per_page is not None:
         found = found[(page - 1) * per_page:page * per_page]
-    return Reply(200, {"agencies": [render.agency(a, cloud.region) for a in found]})
+    return Reply(200, {"agencies": [render.agency(a) for a in found]})
 
 
 @keystone_errors
@@ -43,7 +43,7 @@ def create_agency(cloud: Any, request: Request) -> Reply:
     trust_id, trust_name = _trust_domain(fields)
     agency = cloud.iam.create_agency(name, trust_id, trust_name,
                                      text_field(fields, "description", "agency") or "", _duration(fields))
-    return Reply(201, {"agency": render.agency(agency, cloud.region)}, resource=(agency.id, agency.name))
+    return Reply(201, {"agency": render.agency(agency)}, resource=(agency.id, agency.name))
 
 
 @keystone_errors
@@ -57,7 +57,7 @@ def update_agency(cloud: Any, request: Request, agency_id: str) -> Reply:
     if "duration" in fields:
         changes["duration"] = _duration(fields)
     agency = cloud.iam.update_agency(agency_id, **changes)
-    return Reply(200, {"agency": render.agency(agency, cloud.region)}, resource=(agency.id, agency.name))
+    return Reply(200, {"agency": render.agency(agency)}, resource=(agency.id, agency.name))
 
 
 @keystone_errors

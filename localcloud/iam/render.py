@@ -24,7 +24,7 @@ def iso_time(ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def agency(record: Agency, region: str) -> dict[str, Any]:
+def agency(record: Agency) -> dict[str, Any]:
     """AgencyListResult / AgencyShowResult (Create/Update results read a subset of these keys)."""
     return {"create_time": keystone_time(record.created_ms), "description": record.description,
             "domain_id": record.domain_id, "duration": record.duration,

@@ -45,11 +45,15 @@ def serve(cloud: LocalCloud, port: int, dump_path: str | None) -> int:
         print(f"localcloud: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+        previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     print(f"localcloud listening on {server.endpoint}", flush=True)
     try:
         while not stop.wait(0.2):
             pass
+    except KeyboardInterrupt:  # SIGINT outside the main thread's handlers
+        pass
     finally:
         server.stop()
         for sig, handler in previous.items():

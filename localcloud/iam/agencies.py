@@ -32,7 +32,7 @@ def list_agencies(cloud: Any, request: Request) -> Reply:
 
 @keystone_errors
 def show_agency(cloud: Any, request: Request, agency_id: str) -> Reply:
-    return Reply(200, {"agency": render.agency(cloud.iam.agency(agency_id), cloud.region)})
+    return Reply(200, {"agency": render.agency(cloud.iam.agency(agency_id))})
 
 
 @keystone_errors

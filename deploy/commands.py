@@ -89,7 +89,7 @@ def run_destroy(args: argparse.Namespace) -> int:
         desired = desired_resources(template, session.target, dict(os.environ), "0" * 64)
         current = read_current(session, template, desired)
         plan = destroy_plan(current)
-        print(render(plan))
+        print(render(plan, nothing="Nothing to remove: no resource carries this stack's ownership marker."))
         if args.plan or plan.empty:
             return 0
         made = apply(session, plan, current, None)

@@ -71,9 +71,9 @@ def destroy_plan(current: Iterable[Resource]) -> Plan:
     return Plan(tuple(sorted((Change("delete", None, r) for r in owned), key=lambda c: c.order)))
 
 
-def render(plan: Plan) -> str:
+def render(plan: Plan, nothing: str = "No changes: the cloud matches the template.") -> str:
     if plan.empty:
-        return "No changes: the cloud matches the template."
+        return nothing
     lines = []
     for change in plan.changes:
         lines.append(f"{_SIGNS[change.action]} {change.action} {change.resource.label}")

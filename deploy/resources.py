@@ -70,6 +70,27 @@ class Change:
 
 
 def field_changes(desired: Resource, current: Resource) -> tuple[FieldChange, ...]:
-    old, new = dict(current.props), dict(desired.props)
-    return tuple(FieldChange(name, old.get(name, ""), new.get(name, ""))
-                 for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name))
+    """What differs, field by field; inside JSON objects (user data, event data) key by key."""
+    old = {k: json.loads(v) for k, v in current.props}
+    new = {k: json.loads(v) for k, v in desired.props}
+    return tuple(_differences(old, new, ""))
+
+
+_ABSENT = object()
+
+
+def _differences(old: dict, new: dict, prefix: str) -> list[FieldChange]:
+    changes = []
+    for name in sorted(set(old) | set(new)):
+        before, after = old.get(name, _ABSENT), new.get(name, _ABSENT)
+        if before == after:
+            continue
+        if isinstance(before, dict) and isinstance(after, dict):
+            changes.extend(_differences(before, after, f"{prefix}{name}."))
+        else:
+            changes.append(FieldChange(f"{prefix}{name}", _shown(before), _shown(after)))
+    return changes
+
+
+def _shown(value: Any) -> str:
+    return "" if value is _ABSENT else canonical(value)

@@ -13,8 +13,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bmsguard.errors import IgnoredEvent, MalformedEvent
+from bmsguard.event_fields import (
+    as_list,
+    as_object,
+    ids_in,
+    optional_time,
+    short,
+    status_code,
+    text,
+    type_name,
+    unique,
+)
 from bmsguard.model import Actor, Trigger, TriggerKind, TriggerSource
-from bmsguard.times import parse_time_ms
 
 CREATE_TRACE_NAMES = ("createBareMetalServers",)
 SERVER_CHANGED_TRACE_NAMES = (
@@ -53,7 +63,6 @@ EXTENDABLE_KINDS = (TriggerKind.SERVER_CREATED, TriggerKind.SERVER_CHANGED, Trig
 _FAILED_TRACE_STATUSES = {"error", "failed", "failure"}
 _SERVER_IN_PATH = re.compile(r"/baremetalservers/([^/?#]+)")
 _AGENCY_IN_PATH = re.compile(r"/agencies/([^/?#]+)")
-_ID_KEYS = ("id", "server_id", "agency_id", "resource_id", "server_ids", "ids")
 
 
 def cts_operations(extra_trace_names: Mapping[str, Iterable[str]] | None = None) -> tuple[str, ...]:
@@ -75,7 +84,7 @@ def cts_operations(extra_trace_names: Mapping[str, Iterable[str]] | None = None)
 def parse_event(raw: Any, *, extra_trace_names: Mapping[str, Iterable[str]] | None = None) -> Trigger:
     """The trigger ``raw`` asks for. ``extra_trace_names``: policy ``triggers`` (kind -> more names)."""
     if not isinstance(raw, Mapping):
-        raise MalformedEvent(f"event: expected a JSON object, got {_type_name(raw)}")
+        raise MalformedEvent(f"event: expected a JSON object, got {type_name(raw)}")
     if "cts" in raw:
         return _parse_trace(raw["cts"], "cts", TriggerSource.CTS, extra_trace_names)
     if "specversion" in raw:
@@ -104,8 +113,8 @@ def _parse_timer(raw: Mapping[str, Any]) -> Trigger:
     return Trigger(
         kind=TriggerKind.SWEEP,
         source=TriggerSource.TIMER,
-        trace_name=_text(raw.get("trigger_name")),
-        event_time_ms=_optional_time(raw.get("time"), "time"),
+        trace_name=text(raw.get("trigger_name")),
+        event_time_ms=optional_time(raw.get("time"), "time"),
         mode_override="report" if report else "",
     )
 
@@ -114,48 +123,48 @@ def _timer_wants_report(user_event: Any) -> bool:
     if isinstance(user_event, Mapping):
         return _request_wants_report(user_event, "user_event")
     if not isinstance(user_event, str):
-        raise MalformedEvent(f"user_event: expected a string, got {_type_name(user_event)}")
-    text = user_event.strip()
-    if text.startswith("{"):
+        raise MalformedEvent(f"user_event: expected a string, got {type_name(user_event)}")
+    stripped = user_event.strip()
+    if stripped.startswith("{"):
         try:
-            request = json.loads(text)
+            request = json.loads(stripped)
         except ValueError as exc:
             raise MalformedEvent(f"user_event: looks like JSON but does not parse ({exc})") from None
         return _request_wants_report(request, "user_event")
-    words = set(re.split(r"[\s,;:=]+", text.lower()))
+    words = set(re.split(r"[\s,;:=]+", stripped.lower()))
     return bool(words & {"report", "dry-run", "dry_run", "dryrun"})
 
 
 def _request_wants_report(request: Mapping[str, Any], where: str) -> bool:
     mode = request.get("mode", "")
     if mode not in ("", "sweep", "report", "enforce"):
-        raise MalformedEvent(f"{where}.mode: expected sweep, report or enforce, got {_short(mode)}")
+        raise MalformedEvent(f"{where}.mode: expected sweep, report or enforce, got {short(mode)}")
     dry_run = request.get("dry_run", False)
     if not isinstance(dry_run, bool):
-        raise MalformedEvent(f"{where}.dry_run: expected true or false, got {_short(dry_run)}")
+        raise MalformedEvent(f"{where}.dry_run: expected true or false, got {short(dry_run)}")
     return mode == "report" or dry_run
 
 
 def _parse_manual(raw: Mapping[str, Any]) -> Trigger:
     ids = raw["server_ids"]
     if not isinstance(ids, list) or not ids:
-        raise MalformedEvent(f"server_ids: expected a non-empty list of server ids, got {_short(ids)}")
+        raise MalformedEvent(f"server_ids: expected a non-empty list of server ids, got {short(ids)}")
     for index, server_id in enumerate(ids):
         if not isinstance(server_id, str) or not server_id.strip():
-            raise MalformedEvent(f"server_ids[{index}]: expected a server id string, got {_short(server_id)}")
+            raise MalformedEvent(f"server_ids[{index}]: expected a server id string, got {short(server_id)}")
     return Trigger(
         kind=TriggerKind.MANUAL,
         source=TriggerSource.MANUAL,
-        server_ids=_unique(s.strip() for s in ids),
+        server_ids=unique(s.strip() for s in ids),
         mode_override="report" if _request_wants_report(raw, "event") else "",
     )
 
 
 def _parse_manual_sweep(raw: Mapping[str, Any]) -> Trigger:
     if "sweep" in raw and raw["sweep"] is not True:
-        raise MalformedEvent(f"sweep: expected true, got {_short(raw['sweep'])}")
+        raise MalformedEvent(f"sweep: expected true, got {short(raw['sweep'])}")
     if "action" in raw and raw["action"] != "sweep":
-        raise MalformedEvent(f"action: the only manual action is \"sweep\", got {_short(raw['action'])}")
+        raise MalformedEvent(f"action: the only manual action is \"sweep\", got {short(raw['action'])}")
     return Trigger(
         kind=TriggerKind.SWEEP,
         source=TriggerSource.MANUAL,
@@ -167,11 +176,11 @@ def _parse_manual_sweep(raw: Mapping[str, Any]) -> Trigger:
 
 
 def _parse_cloudevent(raw: Mapping[str, Any], extra: Mapping[str, Iterable[str]] | None) -> Trigger:
-    event_type = _text(raw.get("type"))
+    event_type = text(raw.get("type"))
     parts = event_type.split(":")
     if len(parts) != 3 or parts[1] != "CloudTrace":
-        raise IgnoredEvent(f"EventGrid event type {_short(event_type)} is not a CTS trace event")
-    data = _object(raw.get("data"), "data", required=True)
+        raise IgnoredEvent(f"EventGrid event type {short(event_type)} is not a CTS trace event")
+    data = as_object(raw.get("data"), "data", required=True)
     trace = dict(data)
     trace.setdefault("trace_type", parts[2])
     trace.setdefault("service_type", parts[0])
@@ -186,7 +195,7 @@ def _parse_cloudevent(raw: Mapping[str, Any], extra: Mapping[str, Iterable[str]]
 
 def _parse_trace(trace: Any, where: str, source: str, extra: Mapping[str, Iterable[str]] | None) -> Trigger:
     if not isinstance(trace, Mapping):
-        raise MalformedEvent(f"{where}: expected a CTS trace object, got {_type_name(trace)}")
+        raise MalformedEvent(f"{where}: expected a CTS trace object, got {type_name(trace)}")
     name = trace.get("trace_name")
     if not isinstance(name, str) or not name.strip():
         raise MalformedEvent(f"{where}.trace_name: missing or empty")
@@ -205,17 +214,17 @@ def _classify(name: str, trace: Mapping[str, Any], extra: Mapping[str, Iterable[
         if name in HANDLED_TRACE_NAMES[kind] or name in _extras(extra, kind):
             _check_service(kind, name, trace)
             return kind
-    raise IgnoredEvent(_why_ignored(name, _text(trace.get("service_type"))))
+    raise IgnoredEvent(_why_ignored(name, text(trace.get("service_type"))))
 
 
 def _check_service(kind: str, name: str, trace: Mapping[str, Any]) -> None:
     service, resource_type = TRACE_SOURCES[kind]
-    seen_service = _text(trace.get("service_type"))
+    seen_service = text(trace.get("service_type"))
     if seen_service and seen_service.upper() != service:
-        raise IgnoredEvent(f"{name} on service {_short(seen_service)}: bmsguard handles it on {service} only")
-    seen_type = _text(trace.get("resource_type"))
+        raise IgnoredEvent(f"{name} on service {short(seen_service)}: bmsguard handles it on {service} only")
+    seen_type = text(trace.get("resource_type"))
     if service == "BMS" and seen_type and seen_type.lower() != resource_type:
-        raise IgnoredEvent(f"{name} on resource type {_short(seen_type)}: bmsguard handles bare metal servers only")
+        raise IgnoredEvent(f"{name} on resource type {short(seen_type)}: bmsguard handles bare metal servers only")
 
 
 def _why_ignored(name: str, service: str) -> str:
@@ -231,10 +240,10 @@ def _why_ignored(name: str, service: str) -> str:
 
 
 def _reject_failed_call(kind: str, code: int | None, trace: Mapping[str, Any]) -> None:
-    failed = (code is not None and code >= 400) or _text(trace.get("trace_status")).lower() in _FAILED_TRACE_STATUSES
+    failed = (code is not None and code >= 400) or text(trace.get("trace_status")).lower() in _FAILED_TRACE_STATUSES
     if not failed:
         return
-    detail = f"code {code}" if code is not None and code >= 400 else f"trace_status {_text(trace.get('trace_status'))}"
+    detail = f"code {code}" if code is not None and code >= 400 else f"trace_status {text(trace.get('trace_status'))}"
     if kind == TriggerKind.SERVER_CREATED:
         raise IgnoredEvent(f"creation failed ({detail}): nothing to harden")
     raise IgnoredEvent(f"the traced call failed ({detail}): nothing changed")
@@ -245,21 +254,21 @@ def _common_fields(trace: Mapping[str, Any], where: str, source: str) -> dict[st
     time_field = "time" if trace.get("time") not in (None, "") else "record_time"
     return {
         "source": source,
-        "trace_name": _text(trace.get("trace_name")).strip(),
-        "trace_id": _text(trace.get("trace_id")),
-        "trace_type": _text(trace.get("trace_type")),
-        "event_time_ms": _optional_time(trace.get(time_field), f"{where}.{time_field}"),
+        "trace_name": text(trace.get("trace_name")).strip(),
+        "trace_id": text(trace.get("trace_id")),
+        "trace_type": text(trace.get("trace_type")),
+        "event_time_ms": optional_time(trace.get(time_field), f"{where}.{time_field}"),
         "actor": actor,
-        "project_id": _text(trace.get("project_id")),
-        "domain_id": _text(trace.get("domain_id")) or (actor.domain_id if actor else ""),
-        "region": _text(trace.get("region")),
-        "request_code": _code(trace.get("code"), f"{where}.code"),
+        "project_id": text(trace.get("project_id")),
+        "domain_id": text(trace.get("domain_id")) or (actor.domain_id if actor else ""),
+        "region": text(trace.get("region")),
+        "request_code": status_code(trace.get("code"), f"{where}.code"),
     }
 
 
 def _creation(trace: Mapping[str, Any], where: str, common: dict[str, Any]) -> Trigger:
-    response = _object(trace.get("response"), f"{where}.response")
-    job_id = _text(response.get("job_id")) or _text(response.get("order_id")) or _text(trace.get("job_id"))
+    response = as_object(trace.get("response"), f"{where}.response")
+    job_id = text(response.get("job_id")) or text(response.get("order_id")) or text(trace.get("job_id"))
     server_ids = _server_ids(trace, response)
     if not job_id and not server_ids:
         raise MalformedEvent(
@@ -272,25 +281,25 @@ def _creation(trace: Mapping[str, Any], where: str, common: dict[str, Any]) -> T
 
 
 def _server_ids(trace: Mapping[str, Any], response: Mapping[str, Any]) -> tuple[str, ...]:
-    found = list(_ids_in(trace.get("resource_id")))
-    found += _ids_in(response.get("server_ids"))
+    found = list(ids_in(trace.get("resource_id")))
+    found += ids_in(response.get("server_ids"))
     entities = response.get("entities")
     if isinstance(entities, Mapping):
-        found += _ids_in(entities.get("server_id"))
-        for sub_job in _list(entities.get("sub_jobs")):
+        found += ids_in(entities.get("server_id"))
+        for sub_job in as_list(entities.get("sub_jobs")):
             sub_entities = sub_job.get("entities") if isinstance(sub_job, Mapping) else None
             if isinstance(sub_entities, Mapping):
-                found += _ids_in(sub_entities.get("server_id"))
-    return _unique(found)
+                found += ids_in(sub_entities.get("server_id"))
+    return unique(found)
 
 
 def _changed_server_id(trace: Mapping[str, Any], where: str) -> str:
-    request = _object(trace.get("request"), f"{where}.request")
-    response = _object(trace.get("response"), f"{where}.response")
+    request = as_object(trace.get("request"), f"{where}.request")
+    response = as_object(trace.get("response"), f"{where}.response")
     candidates = [
-        *_ids_in(trace.get("resource_id")),
-        _text(request.get("server_id")),
-        _text(response.get("server_id")),
+        *ids_in(trace.get("resource_id")),
+        text(request.get("server_id")),
+        text(response.get("server_id")),
         *_path_ids(_SERVER_IN_PATH, trace),
     ]
     for candidate in candidates:
@@ -302,11 +311,11 @@ def _changed_server_id(trace: Mapping[str, Any], where: str) -> str:
 
 
 def _agency_change(trace: Mapping[str, Any], where: str, common: dict[str, Any]) -> Trigger:
-    request = _object(trace.get("request"), f"{where}.request")
-    candidates = [_text(request.get("agency_id")), *_ids_in(trace.get("resource_id")),
+    request = as_object(trace.get("request"), f"{where}.request")
+    candidates = [text(request.get("agency_id")), *ids_in(trace.get("resource_id")),
                   *_path_ids(_AGENCY_IN_PATH, trace)]
     agency_id = next((c for c in candidates if c), "")
-    agency_name = _text(trace.get("resource_name")) or _text(request.get("agency_name"))
+    agency_name = text(trace.get("resource_name")) or text(request.get("agency_name"))
     if not agency_id and not agency_name:
         raise MalformedEvent(
             f"{where}.resource_id: no agency id in resource_id, request.agency_id or resource_url, "
@@ -316,25 +325,25 @@ def _agency_change(trace: Mapping[str, Any], where: str, common: dict[str, Any])
 
 
 def _path_ids(pattern: re.Pattern[str], trace: Mapping[str, Any]) -> list[str]:
-    request = _object(trace.get("request"), "request")
+    request = as_object(trace.get("request"), "request")
     paths = (trace.get("resource_url"), trace.get("request_path"), request.get("path"), request.get("url"))
     return [m.group(1) for p in paths if isinstance(p, str) for m in [pattern.search(p)] if m]
 
 
 def _actor(user: Any) -> Actor | None:
     if isinstance(user, str):
-        user = _object(user, "user")
+        user = as_object(user, "user")
     if not isinstance(user, Mapping) or not user:
         return None
     domain = user.get("domain") if isinstance(user.get("domain"), Mapping) else {}
     return Actor(
-        type=_text(user.get("type")),
-        name=_text(user.get("name")) or _text(user.get("user_name")),
-        id=_text(user.get("id")) or _text(user.get("principal_id")),
-        domain_id=_text(domain.get("id")) or _text(user.get("account_id")),
-        domain_name=_text(domain.get("name")),
-        principal_urn=_text(user.get("principal_urn")),
-        access_key_id=_text(user.get("access_key_id")),
+        type=text(user.get("type")),
+        name=text(user.get("name")) or text(user.get("user_name")),
+        id=text(user.get("id")) or text(user.get("principal_id")),
+        domain_id=text(domain.get("id")) or text(user.get("account_id")),
+        domain_name=text(domain.get("name")),
+        principal_urn=text(user.get("principal_urn")),
+        access_key_id=text(user.get("access_key_id")),
     )
 
 
@@ -346,75 +355,3 @@ def _extras(extra: Mapping[str, Iterable[str]] | None, kind: str) -> tuple[str, 
         return ()
     names = extra.get(kind) or ()
     return tuple(n for n in names if isinstance(n, str))
-
-
-def _object(value: Any, where: str, *, required: bool = False) -> Mapping[str, Any]:
-    """A mapping from an object or a JSON string; a non-JSON string or other type counts as empty."""
-    if value is None or value == "":
-        if required:
-            raise MalformedEvent(f"{where}: missing")
-        return {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            if required:
-                raise MalformedEvent(f"{where}: not a JSON object") from None
-            return {}
-    if isinstance(value, Mapping):
-        return value
-    if required:
-        raise MalformedEvent(f"{where}: expected an object, got {_type_name(value)}")
-    return {}
-
-
-def _ids_in(value: Any) -> list[str]:
-    """Ids in a resource_id-like value: a string (maybe comma-separated), a list, or an object."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, (list, tuple)):
-        return [found for item in value for found in _ids_in(item)]
-    if isinstance(value, Mapping):
-        return [found for key in _ID_KEYS for found in _ids_in(value.get(key))]
-    return []
-
-
-def _optional_time(value: Any, where: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return parse_time_ms(value)
-    except ValueError as exc:
-        raise MalformedEvent(f"{where}: {exc}") from None
-
-
-def _code(value: Any, where: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise MalformedEvent(f"{where}: expected an HTTP status code, got {value!r}")
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise MalformedEvent(f"{where}: expected an HTTP status code, got {_short(value)}") from None
-
-
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ("" if value is None or isinstance(value, (dict, list)) else str(value))
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _type_name(value: Any) -> str:
-    return {list: "a list", str: "a string", type(None): "null"}.get(type(value), type(value).__name__)

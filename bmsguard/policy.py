@@ -18,6 +18,7 @@ from typing import Any
 
 from bmsguard.errors import PolicyError
 from bmsguard.model import Exemption, ServerPosture
+from bmsguard.policy_reader import FieldReader
 from bmsguard.times import parse_time_ms
 
 DEFAULT_POLICY_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "default_policy.yaml")
@@ -193,7 +194,7 @@ def _decode(text: str, source: str) -> Any:
 
 def parse_policy(mapping: Any, source: str = "") -> Policy:
     """Validate a decoded policy document; unknown keys and wrong types are errors."""
-    reader = _Reader(source)
+    reader = FieldReader(source)
     doc = reader.section(mapping, "", Policy)
     version = reader.integer(doc.get("version", 1), "version", minimum=1)
     if version != 1:
@@ -211,7 +212,7 @@ def parse_policy(mapping: Any, source: str = "") -> Policy:
     )
 
 
-def _metadata(reader: _Reader, value: Any) -> MetadataPolicy:
+def _metadata(reader: FieldReader, value: Any) -> MetadataPolicy:
     section = reader.section(value, "metadata", MetadataPolicy)
     overrides = reader.items(section.get("tag_overrides", []), "metadata.tag_overrides")
     return MetadataPolicy(
@@ -221,7 +222,7 @@ def _metadata(reader: _Reader, value: Any) -> MetadataPolicy:
     )
 
 
-def _tag_override(reader: _Reader, value: Any, path: str) -> TagOverride:
+def _tag_override(reader: FieldReader, value: Any, path: str) -> TagOverride:
     entry = reader.section(value, path, TagOverride, required=("tag", "action"))
     value_field = entry.get("value")
     return TagOverride(
@@ -231,7 +232,7 @@ def _tag_override(reader: _Reader, value: Any, path: str) -> TagOverride:
     )
 
 
-def _agency(reader: _Reader, value: Any) -> AgencyPolicy:
+def _agency(reader: FieldReader, value: Any) -> AgencyPolicy:
     section = reader.section(value, "agency", AgencyPolicy)
     return AgencyPolicy(
         treatment=reader.choice(section.get("treatment", "strip_excess"), "agency.treatment", AGENCY_TREATMENTS),
@@ -244,7 +245,7 @@ def _agency(reader: _Reader, value: Any) -> AgencyPolicy:
 _EXEMPTION_KEYS = ("server_id", "name", "tag", "owner", "reason", "expires", "covers")
 
 
-def _exemption(reader: _Reader, value: Any, path: str) -> ExemptionRule:
+def _exemption(reader: FieldReader, value: Any, path: str) -> ExemptionRule:
     entry = reader.section(value, path, _EXEMPTION_KEYS, required=("owner", "reason", "expires"))
     matchers = [key for key in ("server_id", "name", "tag") if key in entry]
     if len(matchers) != 1:
@@ -265,14 +266,14 @@ def _exemption(reader: _Reader, value: Any, path: str) -> ExemptionRule:
     )
 
 
-def _exemption_tag(reader: _Reader, value: Any, path: str) -> tuple[str, str | None]:
+def _exemption_tag(reader: FieldReader, value: Any, path: str) -> tuple[str, str | None]:
     entry = reader.section(value, path, ("key", "value"), required=("key",))
     tag_value = entry.get("value")
     return (reader.text(entry["key"], f"{path}.key"),
             None if tag_value is None else reader.text(tag_value, f"{path}.value", allow_empty=True))
 
 
-def _expiry(reader: _Reader, value: Any, path: str) -> tuple[str, int]:
+def _expiry(reader: FieldReader, value: Any, path: str) -> tuple[str, int]:
     """(as written, first instant it no longer applies). A bare date is valid through that day (UTC)."""
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
@@ -290,7 +291,7 @@ def _expiry(reader: _Reader, value: Any, path: str) -> tuple[str, int]:
     return text, ms + _DAY_MS if is_bare_date else ms
 
 
-def _covers(reader: _Reader, value: Any, path: str) -> tuple[str, ...]:
+def _covers(reader: FieldReader, value: Any, path: str) -> tuple[str, ...]:
     covers = reader.texts(value, path)
     if not covers:
         raise PolicyError(path, f"must name at least one of {', '.join(COVERABLE)}", reader.source)
@@ -299,13 +300,13 @@ def _covers(reader: _Reader, value: Any, path: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(covers))
 
 
-def _triggers(reader: _Reader, value: Any) -> TriggerNames:
+def _triggers(reader: FieldReader, value: Any) -> TriggerNames:
     section = reader.section(value, "triggers", TriggerNames)
     return TriggerNames(**{key: reader.texts(section.get(key, []), f"triggers.{key}")
                            for key in ("server_created", "server_changed", "agency_changed")})
 
 
-def _limits(reader: _Reader, value: Any) -> Limits:
+def _limits(reader: FieldReader, value: Any) -> Limits:
     section = reader.section(value, "limits", Limits)
     return Limits(
         max_remediations_per_server_per_hour=reader.integer(
@@ -314,80 +315,3 @@ def _limits(reader: _Reader, value: Any) -> Limits:
         build_wait_seconds=reader.integer(section.get("build_wait_seconds", 120), "limits.build_wait_seconds",
                                           minimum=0, maximum=_MAX_BUILD_WAIT_SECONDS),
     )
-
-
-class _Reader:
-    """Typed accessors that raise PolicyError naming the dotted field."""
-
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, path: str, problem: str) -> PolicyError:
-        return PolicyError(path or "<document>", problem, self.source)
-
-    def section(self, value: Any, path: str, known: Any, required: tuple[str, ...] = ()) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected a mapping, got {_kind(value)}")
-        names = _known_keys(known)
-        prefix = f"{path}." if path else ""
-        for key in value:
-            if key not in names:
-                raise self.fail(f"{prefix}{key}", f"unknown key{_suggest(str(key), names)} (known: {', '.join(names)})")
-        for key in required:
-            if key not in value or value[key] is None:
-                raise self.fail(f"{prefix}{key}", "required")
-        return value
-
-    def items(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(path, f"expected a list, got {_kind(value)}")
-        return value
-
-    def text(self, value: Any, path: str, *, allow_empty: bool = False) -> str:
-        if not isinstance(value, str):
-            hint = " (quote it: YAML reads yes/no/on/off as booleans)" if isinstance(value, bool) else ""
-            raise self.fail(path, f"expected a string, got {_kind(value)}{hint}")
-        if not allow_empty and not value.strip():
-            raise self.fail(path, "must not be empty")
-        return value.strip()
-
-    def texts(self, value: Any, path: str) -> tuple[str, ...]:
-        return tuple(self.text(item, f"{path}[{i}]") for i, item in enumerate(self.items(value, path)))
-
-    def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> str:
-        if value not in choices:
-            raise self.fail(path, f"expected one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {value!r}")
-        return value
-
-    def integer(self, value: Any, path: str, *, minimum: int, maximum: int | None = None) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected a whole number, got {value!r}")
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            raise self.fail(path, f"must be at least {minimum}{upper}, got {value}")
-        return value
-
-
-def _known_keys(known: Any) -> tuple[str, ...]:
-    if isinstance(known, tuple):
-        return known
-    return tuple(f.name for f in dataclasses.fields(known) if f.name != "source")
-
-
-def _suggest(key: str, names: tuple[str, ...]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(key, names, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _kind(value: Any) -> str:
-    return {type(None): "nothing", list: "a list", dict: "a mapping", str: "a string"}.get(
-        type(value), type(value).__name__)

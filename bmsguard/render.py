@@ -10,29 +10,35 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from bmsguard import undo
 from bmsguard.model import (
     ActionOutcome,
     ActionStatus,
-    DetachAgencyPolicy,
     DisableMetadata,
-    Exemption,
-    GrantScope,
     MetadataOptions,
     Report,
     RequireMetadataV2,
-    RevokeAgencyRole,
     ServerOutcome,
     ServerStatus,
     Severity,
     Trigger,
-    UnbindAgency,
 )
-from bmsguard.rules import METADATA_UNSUPPORTED_REGION, grant_scope_text
+from bmsguard.phrases import (
+    actor_text,
+    before_after,
+    change_phrase,
+    describe_action,
+    duration,
+    exemption_text,
+    status_text,
+    trigger_line,
+    trigger_name,
+    trigger_summary,
+    without_secrets,
+)
+from bmsguard.rules import METADATA_UNSUPPORTED_REGION
 from bmsguard.sanitize import cap, cap_utf8, clean, clean_tree, for_sms
-from bmsguard.times import iso_utc
 from bmsguard.undo import undo_instruction
 
 __all__ = ["Notification", "render_event_failure", "render_notification", "should_notify", "undo_instruction"]
@@ -92,9 +98,9 @@ def render_notification(outcome: ServerOutcome, trigger: Trigger | None, *, regi
 
 def render_event_failure(report: Report, *, region: str = "") -> Notification:
     """For an event that could not be completed at all (FunctionGraph retries it; the sweep is the net)."""
-    what = _trigger_line(report.trigger) if report.trigger else "an event"
+    what = trigger_line(report.trigger) if report.trigger else "an event"
     reason = clean(report.reason or "unknown error", 600)
-    subject = cap_utf8(f"bmsguard: event could not be completed ({clean(_trigger_name(report.trigger), 80)})",
+    subject = cap_utf8(f"bmsguard: event could not be completed ({clean(trigger_name(report.trigger), 80)})",
                        SUBJECT_MAX_BYTES)
     lines = [
         "bmsguard could not complete the handling of an event.",
@@ -105,12 +111,12 @@ def render_event_failure(report: Report, *, region: str = "") -> Notification:
         "",
         "FunctionGraph retries the event as configured; the timer sweep re-checks every server.",
     ]
-    short = f"bmsguard: event {clean(_trigger_name(report.trigger), 60)} could not be completed: {reason}"
-    payload = clean_tree({"report": _without_secrets(report.to_dict()), "region": region})
+    short = f"bmsguard: event {clean(trigger_name(report.trigger), 60)} could not be completed: {reason}"
+    payload = clean_tree({"report": without_secrets(report.to_dict()), "region": region})
     http = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     structure = {"default": cap(for_sms(short), DEFAULT_MAX_CHARS), "email": "\n".join(lines),
                  "sms": cap(for_sms(short), SMS_MAX_CHARS), "http": http, "https": http}
-    tags = {"status": "event_failed", "region": clean(region, 64), "trace": clean(_trigger_name(report.trigger), 64)}
+    tags = {"status": "event_failed", "region": clean(region, 64), "trace": clean(trigger_name(report.trigger), 64)}
     return Notification(subject=subject, message=structure["default"], message_structure=structure, tags=tags)
 
 
@@ -146,7 +152,7 @@ class _View:
         counted: dict[str, int] = {}
         for item in self.outcome.outcomes:
             if item.status in (ActionStatus.APPLIED, ActionStatus.WOULD_APPLY):
-                phrase = _change_phrase(item)
+                phrase = change_phrase(item)
                 counted[phrase] = counted.get(phrase, 0) + 1
         return [phrase if n == 1 else f"{phrase} x{n}" for phrase, n in counted.items()]
 
@@ -167,8 +173,8 @@ class _View:
         return " ".join(parts)
 
     def sms_text(self) -> str:
-        who = _actor_text(self.trigger, 40)
-        by = f" Event {clean(_trigger_name(self.trigger), 40)} by {who}." if who else ""
+        who = actor_text(self.trigger, 40)
+        by = f" Event {clean(trigger_name(self.trigger), 40)} by {who}." if who else ""
         return cap(for_sms(f"{self.default_text()}{by} Details by email."), SMS_MAX_CHARS)
 
     def tags(self) -> dict[str, str]:
@@ -223,10 +229,10 @@ class _View:
         return lines
 
     def _action_lines(self, index: int, item: ActionOutcome) -> list[str]:
-        lines = [f"  {index}. {_describe_action(item.action)}: {_status_text(item)}"]
-        before_after = _before_after(item.action)
-        if before_after:
-            lines.append(f"     before -> after: {before_after}")
+        lines = [f"  {index}. {describe_action(item.action)}: {status_text(item)}"]
+        change = before_after(item.action)
+        if change:
+            lines.append(f"     before -> after: {change}")
         if item.status in (ActionStatus.APPLIED, ActionStatus.NOT_APPLIED):
             api, cli = undo.undo_steps(item.action, region=self.region, project_id=self.project_id,
                                        domain_id=self.domain_id)
@@ -234,8 +240,8 @@ class _View:
         return lines
 
     def _trigger_section(self) -> list[str]:
-        lines = ["Trigger", f"  event: {_trigger_line(self.trigger)}"]
-        who = _actor_text(self.trigger, 120)
+        lines = ["Trigger", f"  event: {trigger_line(self.trigger)}"]
+        who = actor_text(self.trigger, 120)
         if who:
             lines.append(f"  by: {who}")
         elapsed = self._time_to_fix()
@@ -244,8 +250,8 @@ class _View:
         return lines
 
     def _exemption_section(self) -> list[str]:
-        lines = [f"  applied: {_exemption_text(e)}" for e in self.outcome.exemptions]
-        lines += [f"  EXPIRED, no longer applies: {_exemption_text(e)}" for e in self.outcome.expired_exemptions]
+        lines = [f"  applied: {exemption_text(e)}" for e in self.outcome.exemptions]
+        lines += [f"  EXPIRED, no longer applies: {exemption_text(e)}" for e in self.outcome.expired_exemptions]
         return ["Exemptions", *lines] if lines else []
 
     def _hardening_section(self) -> list[str]:
@@ -274,12 +280,12 @@ class _View:
 
     def http_json(self) -> str:
         """The outcome as JSON; too large, it loses the posture, then everything but a summary."""
-        full = _without_secrets(self.outcome.to_dict())
+        full = without_secrets(self.outcome.to_dict())
         without_posture = {**full, "posture": None}
         summary = {k: full[k] for k in ("server_id", "status", "mode", "error_code", "error", "retryable")}
-        summary.update(findings=len(full["findings"]), actions=[_change_phrase(o) for o in self.outcome.outcomes])
+        summary.update(findings=len(full["findings"]), actions=[change_phrase(o) for o in self.outcome.outcomes])
         for outcome, note in ((full, ""), (without_posture, "posture omitted"), (summary, "summary only")):
-            payload = {"outcome": outcome, "trigger": _trigger_summary(self.trigger), "region": self.region,
+            payload = {"outcome": outcome, "trigger": trigger_summary(self.trigger), "region": self.region,
                        "headline": self.headline(), **({"truncated": f"{note}: message too large"} if note else {})}
             text = json.dumps(clean_tree(payload), ensure_ascii=False, separators=(",", ":"))
             if len(text.encode("utf-8")) <= HTTP_MAX_BYTES:
@@ -309,132 +315,8 @@ class _View:
                    if o.status == ActionStatus.APPLIED and (o.verified_at_ms or o.applied_at_ms)]
         if start is None or not applied:
             return ""
-        return _duration(max(applied) - start)
+        return duration(max(applied) - start)
 
     def _top_severity(self) -> str:
         seen = {f.severity for f in self.outcome.findings}
         return next((s for s in _SEVERITY_ORDER if s in seen), "none")
-
-
-# ---------------------------------------------------------------- text helpers
-
-
-def _describe_action(action: object) -> str:
-    if isinstance(action, DisableMetadata):
-        return "disable the metadata endpoint"
-    if isinstance(action, RequireMetadataV2):
-        return "require metadata V2 (tokens)"
-    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
-        grant = action.grant
-        verb = "revoke role" if isinstance(action, RevokeAgencyRole) else "detach identity policy"
-        names = clean(grant.label, 80) + (f" ({clean(grant.role_name, 80)})" if grant.role_name != grant.label else "")
-        where = "" if grant.scope == GrantScope.POLICY else f" on {clean(grant_scope_text(grant), 120)}"
-        return (f"{verb} {names}, id {clean(grant.role_id, 64)}{where} "
-                f"from agency {clean(action.agency_name, 64)} (id {clean(action.agency_id, 64)})")
-    if isinstance(action, UnbindAgency):
-        return f"unbind agency {clean(action.agency_name, 64)} from the server"
-    return clean(getattr(action, "kind", type(action).__name__))
-
-
-def _change_phrase(item: ActionOutcome) -> str:
-    action = item.action
-    if isinstance(action, DisableMetadata):
-        return "metadata disabled"
-    if isinstance(action, RequireMetadataV2):
-        return "metadata V2 required"
-    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
-        return f"{clean(action.grant.label, 40)} removed"
-    if isinstance(action, UnbindAgency):
-        return f"agency {clean(action.agency_name, 40)} unbound"
-    return clean(getattr(action, "kind", "change"), 40)
-
-
-def _before_after(action: object) -> str:
-    if isinstance(action, (DisableMetadata, RequireMetadataV2)):
-        return f"{_options_text(action.before)} -> {_options_text(action.after)}"
-    if isinstance(action, UnbindAgency):
-        return f"agency {clean(action.agency_name, 64)} -> no agency"
-    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
-        return f"granted -> not granted to agency {clean(action.agency_name, 64)}"
-    return ""
-
-
-def _options_text(options: MetadataOptions) -> str:
-    return f"http_endpoint={clean(options.http_endpoint, 16)}, http_tokens={clean(options.http_tokens, 16)}"
-
-
-def _status_text(item: ActionOutcome) -> str:
-    text = {
-        ActionStatus.APPLIED: "applied and verified",
-        ActionStatus.WOULD_APPLY: "would apply",
-        ActionStatus.ALREADY: "already in place",
-        ActionStatus.NOT_APPLIED: "written but the re-read shows it did not stick",
-        ActionStatus.FAILED: "FAILED",
-        ActionStatus.SKIPPED: "skipped",
-    }.get(item.status, clean(item.status, 32))
-    if item.verified_at_ms and item.status == ActionStatus.APPLIED:
-        text += f" at {iso_utc(item.verified_at_ms)}"
-    if item.error:
-        code = f"{clean(item.error_code, 60)}: " if item.error_code else ""
-        text += f" ({code}{clean(item.error, 300)})"
-    return text
-
-
-def _trigger_name(trigger: Trigger | None) -> str:
-    if trigger is None:
-        return "unknown event"
-    return trigger.trace_name or trigger.kind
-
-
-def _trigger_line(trigger: Trigger | None) -> str:
-    if trigger is None:
-        return "unknown"
-    parts = [clean(_trigger_name(trigger), 80)]
-    if trigger.trace_type:
-        parts.append(f"({clean(trigger.trace_type, 32)})")
-    parts.append(f"via {clean(trigger.source, 16)}")
-    if trigger.trace_id:
-        parts.append(f"trace {clean(trigger.trace_id, 64)}")
-    if trigger.event_time_ms is not None:
-        parts.append(f"at {iso_utc(trigger.event_time_ms)}")
-    if trigger.mode_override:
-        parts.append(f"(mode override: {clean(trigger.mode_override, 16)})")
-    return " ".join(parts)
-
-
-def _actor_text(trigger: Trigger | None, limit: int) -> str:
-    actor = trigger.actor if trigger else None
-    if actor is None:
-        return ""
-    who = " ".join(p for p in (clean(actor.type, 32), clean(actor.name, 64)) if p)
-    domain = clean(actor.domain_name or actor.domain_id, 64)
-    return cap(f"{who} (account {domain})" if domain else who, limit)
-
-
-def _trigger_summary(trigger: Trigger | None) -> dict[str, object] | None:
-    return None if trigger is None else _without_secrets(trigger.to_dict())
-
-
-def _without_secrets(data: Any) -> Any:
-    """A copy of a to_dict() tree without access key ids (they only serve the loop check)."""
-    if isinstance(data, dict):
-        return {k: _without_secrets(v) for k, v in data.items() if k not in ("access_key_id", "security_token")}
-    if isinstance(data, list):
-        return [_without_secrets(v) for v in data]
-    return data
-
-
-def _exemption_text(exemption: Exemption) -> str:
-    return (f"{clean(exemption.match, 120)}, owner {clean(exemption.owner, 80)}, reason: {clean(exemption.reason, 200)},"
-            f" until {clean(exemption.expires, 40)} (covers {clean(', '.join(exemption.covers), 40)})")
-
-
-def _duration(ms: int) -> str:
-    seconds = max(ms, 0) // 1000
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"

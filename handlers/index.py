@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from bmsguard import logs
-from bmsguard.errors import IgnoredEvent, InputError, MalformedEvent
+from bmsguard.errors import IgnoredEvent, InputError, MalformedEvent, SettingsError
 from bmsguard.model import Report
 from bmsguard.settings import Settings
 
@@ -61,7 +61,10 @@ def handle(event: Any, context: Any, *, sleep: Callable[[float], None] | None = 
     except InputError as exc:
         _fail_configuration(exc, request_id, received, clock)
     secrets = (settings.credentials.secret_key, settings.credentials.security_token)
-    report = _run(event, context, settings, policy, request_id, received, clock, sleep)
+    try:
+        report = _run(event, context, settings, policy, request_id, received, clock, sleep)
+    except SettingsError as exc:  # found when the first client is built: no credentials, region unknown
+        _fail_configuration(exc, request_id, received, clock)
     logs.log_report(report, secrets)
     result = report.to_dict()
     if report.retryable:

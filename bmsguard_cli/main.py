@@ -7,6 +7,7 @@ Exit codes: 0 all good, 1 a remediation failed (or a sample did not match its do
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bmsguard", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print the function's structured log lines (to stderr)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_replay(sub)
     _add_sweep(sub)
@@ -75,8 +78,23 @@ def _add_deploy_commands(sub: argparse._SubParsersAction) -> None:
     add_commands(sub)
 
 
+def _route_function_logs(verbose: bool) -> None:
+    """The function logs one JSON line per action; on a terminal that is noise unless asked for."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr) if verbose else logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors (2) and --help (0) end here, so main() always returns a code
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    _route_function_logs(args.verbose)
     try:
         return int(args.func(args) or 0)
     except InputError as exc:

@@ -69,11 +69,18 @@ def action_text(action: dict[str, Any]) -> str:
     grant = action.get("grant")
     if grant:
         label = grant.get("display_name") or grant.get("role_name")
-        scope = grant.get("scope", "")
-        return f"{text} {label} ({scope}{':' + grant['scope_id'] if grant.get('scope_id') else ''}) from {action.get('agency_name')}"
+        return f"{text} {label} ({_scope(grant)}) from {action.get('agency_name')}"
     if kind == "unbind_agency":
         return f"{text} {action.get('agency_name')} from the server"
     return text
+
+
+def _scope(grant: dict[str, Any]) -> str:
+    scope, scope_id = grant.get("scope", ""), grant.get("scope_id", "")
+    if scope == "policy":
+        return "v5 identity policy"
+    return {"project": f"project {scope_id}", "domain": "account, global services",
+            "all_projects": "all projects", "enterprise_project": f"enterprise project {scope_id}"}.get(scope, scope)
 
 
 def _metadata_after(kind: str, before: dict[str, str]) -> str:

@@ -61,12 +61,14 @@ class LocalTarget:
         with cloud:
             yield cloud
 
-    def run(self, cloud: Any, event: Any) -> Run:
+    def context(self, cloud: Any) -> Any:
         from localcloud.runtime import FunctionContext
 
+        return FunctionContext.for_cloud(cloud, user_data=self.user_data(cloud))
+
+    def run(self, cloud: Any, event: Any) -> Run:
         before = len(cloud.outbox)
-        context = FunctionContext.for_cloud(cloud, user_data=self.user_data(cloud))
-        report = invoke_handler(event, context)
+        report = invoke_handler(event, self.context(cloud))
         return Run(report, list(cloud.outbox[before:]), cloud.dump())
 
     def user_data(self, cloud: Any) -> dict[str, str]:
@@ -102,6 +104,9 @@ class LiveTarget:
         self.dry_run = dry_run
 
     def run(self, event: Any) -> Run:
+        return Run(invoke_handler(event, self.context()))
+
+    def context(self) -> Any:
         from localcloud.runtime import FunctionContext
 
         s = self.settings
@@ -111,10 +116,9 @@ class LiveTarget:
             "BMSGUARD_DOMAIN_ID": s["HUAWEICLOUD_SDK_DOMAIN_ID"],
             "BMSGUARD_TOPIC_URN": s["BMSGUARD_TOPIC_URN"],
         }, self.policy, self.dry_run)
-        context = FunctionContext(ak=s["HUAWEICLOUD_SDK_AK"], sk=s["HUAWEICLOUD_SDK_SK"],
-                                  security_token=s.get("HUAWEICLOUD_SDK_SECURITY_TOKEN", ""),
-                                  user_data=user_data)
-        return Run(invoke_handler(event, context))
+        return FunctionContext(ak=s["HUAWEICLOUD_SDK_AK"], sk=s["HUAWEICLOUD_SDK_SK"],
+                               security_token=s.get("HUAWEICLOUD_SDK_SECURITY_TOKEN", ""),
+                               user_data=user_data, project_id=s["HUAWEICLOUD_SDK_PROJECT_ID"])
 
 
 def _with_options(data: dict[str, str], policy: str | None, dry_run: bool) -> dict[str, str]:

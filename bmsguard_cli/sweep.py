@@ -93,15 +93,14 @@ def combine(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def print_summary(report: dict[str, Any], out: TextIO) -> None:
-    rows = [(_name(s), s["status"], _actions(s), s.get("error") or "") for s in report["servers"]]
-    headers = ("server", "outcome", "actions", "error")
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers[:-1])]
-    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)) + "  error\n")
-    for row in rows:
-        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)) + f"  {row[-1]}".rstrip() + "\n")
+    rows = [("server", "outcome", "actions", "error")]
+    rows += [(_name(s), s["status"], _actions(s), s.get("error") or "") for s in report["servers"]]
+    name_w, status_w, actions_w = (max(len(r[i]) for r in rows) for i in range(3))
+    for name, status, actions, error in rows:
+        out.write(f"{name:<{name_w}}  {status:<{status_w}}  {actions:<{actions_w}}  {error}".rstrip() + "\n")
     counts = Counter(s["status"] for s in report["servers"])
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    out.write(f"\n{len(rows)} servers ({summary or 'none'}); mode {report['mode'] or '-'}; "
+    out.write(f"\n{len(rows) - 1} servers ({summary or 'none'}); mode {report['mode'] or '-'}; "
               f"{report['api_calls']} API calls\n")
 
 

@@ -9,20 +9,18 @@ from deploy.session import Session, call, model
 
 KINDS = ("role", "agency", "grant")
 ROLE_PAGE = 300
-SCOPES = {  # scope -> (list, grant, revoke) SDK methods and their request class stem, scope id field
+# scope -> (list, grant, revoke) SDK methods and the request field of the scope id
+SCOPES = {
     "project": ("list_project_permissions_for_agency", "associate_agency_with_project_permission",
-                "remove_project_permission_from_agency", "ProjectPermission", "project_id"),
+                "remove_project_permission_from_agency", "project_id"),
     "domain": ("list_domain_permissions_for_agency", "associate_agency_with_domain_permission",
-               "remove_domain_permission_from_agency", "DomainPermission", "domain_id"),
+               "remove_domain_permission_from_agency", "domain_id"),
 }
-_REQUESTS = {  # SDK method -> request class
-    "list_project_permissions_for_agency": "ListProjectPermissionsForAgencyRequest",
-    "associate_agency_with_project_permission": "AssociateAgencyWithProjectPermissionRequest",
-    "remove_project_permission_from_agency": "RemoveProjectPermissionFromAgencyRequest",
-    "list_domain_permissions_for_agency": "ListDomainPermissionsForAgencyRequest",
-    "associate_agency_with_domain_permission": "AssociateAgencyWithDomainPermissionRequest",
-    "remove_domain_permission_from_agency": "RemoveDomainPermissionFromAgencyRequest",
-}
+
+
+def _request_class(method: str) -> str:
+    """``list_project_permissions_for_agency`` -> ``ListProjectPermissionsForAgencyRequest``."""
+    return "".join(word.capitalize() for word in method.split("_")) + "Request"
 
 
 def read(session: Session, agency_name: str, role_names: Iterable[str], stack_marker: str) -> list[Resource]:
@@ -78,8 +76,8 @@ def _find_agency(session: Session, name: str) -> dict | None:
 def _grants(session: Session, agency_name: str, agency_id: str, our_roles: dict[str, str]) -> list[Resource]:
     resources = []
     for scope, scope_id in (("project", session.target.project_id), ("domain", session.target.domain_id)):
-        method, _, _, _, id_field = SCOPES[scope]
-        request = model("iam", _REQUESTS[method], agency_id=agency_id, **{id_field: scope_id})
+        method, _, _, id_field = SCOPES[scope]
+        request = model("iam", _request_class(method), agency_id=agency_id, **{id_field: scope_id})
         for role in (call(session.client("iam"), method, request) or {}).get("roles", []):
             if role.get("id") in our_roles:
                 role_name = our_roles[role["id"]]
@@ -128,9 +126,9 @@ def delete(session: Session, current: Resource, ids: dict[str, str]) -> None:
 
 def _change_grant(session: Session, grant: Resource, ids: dict[str, str], *, revoke: bool) -> None:
     agency_name, role_name, scope, scope_id = grant.spec
-    _, grant_method, revoke_method, _, id_field = SCOPES[scope]
+    _, grant_method, revoke_method, id_field = SCOPES[scope]
     method = revoke_method if revoke else grant_method
-    request = model("iam", _REQUESTS[method], agency_id=ids[f"agency {agency_name}"],
+    request = model("iam", _request_class(method), agency_id=ids[f"agency {agency_name}"],
                     role_id=ids[f"role {role_name}"], **{id_field: scope_id})
     call(session.client("iam"), method, request)
 

@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from bmsguard.events import cts_operations
+from bmsguard.settings import Settings
 from deploy.template import DEFAULT_TEMPLATE, load_template
+from localcloud.cloud import LocalCloud
 from tests.deploy.conftest import ALERT_EMAIL, GLOBAL_TRACE_PROJECT
 
 TEMPLATE = load_template()
@@ -71,6 +73,25 @@ def test_function_matches_the_template(deployed, package_zip, sha512_of):
     assert config["max_async_event_age_in_seconds"] == spec.async_config.max_event_age_s
     failure = config["destination_config"]["on_failure"]
     assert (failure["destination"], json.loads(failure["param"])) == ("SMN", {"topic_urn": topic_urn})
+
+
+def test_deployed_user_data_is_valid_function_settings(deployed):
+    function = _by(deployed.dump()["functions"], "func_name", TEMPLATE.function.name)
+    settings = Settings.from_env(function["user_data"])
+    assert (settings.region, settings.project_id, settings.own_agency) == (
+        deployed.region, deployed.project_id, TEMPLATE.agency.name)
+
+
+def test_deploy_through_the_http_server_adapter(cli):
+    cloud = LocalCloud(UNRELATED)
+    server = cloud.serve()
+    try:
+        assert cloud.endpoint.startswith("http://127.0.0.1:")
+        first, second = cli(cloud, "deploy"), cli(cloud, "deploy")
+    finally:
+        server.stop()
+    assert first.code == 0 and "Plan: 15 to create" in first.out, first.err
+    assert second.code == 0 and "No changes" in second.out, second.err
 
 
 def test_triggers_match_the_template_and_the_parser(deployed):

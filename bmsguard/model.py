@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 # ---------------------------------------------------------------- triggers
 
@@ -284,7 +284,7 @@ class UnbindAgency:
         return _asdict(self)
 
 
-Action = Union[DisableMetadata, RequireMetadataV2, RevokeAgencyRole, DetachAgencyPolicy, UnbindAgency]
+Action = DisableMetadata | RequireMetadataV2 | RevokeAgencyRole | DetachAgencyPolicy | UnbindAgency
 
 
 # ---------------------------------------------------------------- outcomes

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bmsguard.errors import InputError
 from deploy.apply import apply
-from deploy.desired import desired_resources
+from deploy.desired import desired_resources, trigger_places
 from deploy.package import PackageError, build_package
 from deploy.plan import destroy_plan, diff, read_current, render
 from deploy.session import CloudCallFailed, Session
@@ -70,7 +70,8 @@ def run_deploy(args: argparse.Namespace) -> int:
                 Path(scratch) / "bmsguard.zip", python_version=template.function.python_version).path
             sha256 = _sha256(package)
             desired = desired_resources(template, session.target, dict(os.environ), sha256)
-            current = read_current(session, template, desired)
+            places = trigger_places(template, session.target, dict(os.environ))
+            current = read_current(session, template, desired, places)
             plan = diff(desired, current)
             print(render(plan))
             if args.plan or plan.empty:
@@ -87,7 +88,7 @@ def run_destroy(args: argparse.Namespace) -> int:
         template = load_template(args.template)
         session = Session.from_env(os.environ, args.endpoint)
         desired = desired_resources(template, session.target, dict(os.environ), "0" * 64)
-        current = read_current(session, template, desired)
+        current = read_current(session, template, desired, trigger_places(template, session.target, dict(os.environ)))
         plan = destroy_plan(current)
         print(render(plan, nothing="Nothing to remove: no resource carries this stack's ownership marker."))
         if args.plan or plan.empty:

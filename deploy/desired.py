@@ -60,6 +60,19 @@ def desired_resources(template: Template, target: Target, environ: dict[str, str
     return resources
 
 
+def trigger_places(template: Template, target: Target, environ: dict[str, str]) -> set[tuple[str, str]]:
+    """(region, project) of every trigger placed in another region, enabled or not, where resolvable."""
+    fill = placeholders(template, target, environ)
+    places = set()
+    for index, trigger in enumerate(template.triggers):
+        if trigger.region:
+            try:
+                places.add((trigger.region, fill.fill(trigger.project_id, f"triggers[{index}].project_id")))
+            except TemplateError:
+                continue  # a disabled trigger whose project variable is gone: nothing of ours can be there
+    return places
+
+
 def _notifications(template: Template, stack: str) -> list[Resource]:
     topic = template.topic
     resources = [Resource.of("topic", topic.name, {"display_name": f"{topic.display_name} {stack}".strip()})]

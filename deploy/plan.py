@@ -27,13 +27,17 @@ class Plan:
         return not self.changes
 
 
-def read_current(session: Session, template: Template, desired: Iterable[Resource]) -> list[Resource]:
-    """What exists of everything the template (or an earlier deploy of this stack) may have made."""
+def read_current(session: Session, template: Template, desired: Iterable[Resource],
+                 places: Iterable[tuple[str, str]] = ()) -> list[Resource]:
+    """What exists of everything the template (or an earlier deploy of this stack) may have made.
+
+    Functions are looked for in the home region, where the desired ones go, and in ``places`` (every
+    trigger region, so the copy of a trigger disabled since the last deploy is still found).
+    """
     desired = list(desired)
     stack = marker(template.function.name)
-    places = {(session.target.region, session.target.project_id)}
+    places = {(session.target.region, session.target.project_id), *places}
     places |= {(r.spec.region, r.spec.project_id) for r in desired if r.kind == "function"}
-    places |= {(t.region, t.project_id) for t in template.triggers if t.region and "${" not in t.project_id}
     names = {r.spec.name for r in desired if r.kind == "function"} | {template.function.name}
     role_names = [p.name for p in template.agency.policies] + ([template.guardrail.name] if template.guardrail else [])
     return [*smn.read(session, template.topic.name, stack),

@@ -184,6 +184,17 @@ def test_memory_change_updates_the_function_and_its_copy_in_place(deployed, cli,
         "bmsguard": 512, "bmsguard-ap-southeast-1": 512}
 
 
+def test_disabling_the_iam_trigger_removes_the_regional_copy_only(deployed, cli, tmp_path):
+    template = _edited_template(tmp_path, lambda data: _by(data["triggers"], "name", "bmsguard-iam-events").update(
+        enabled=False))
+    result = cli(deployed, "deploy", template=template)
+    assert result.code == 0, result.err
+    assert [line.split(" ")[2] for line in result.out.splitlines() if line.startswith("- ")] == [
+        "function", "async_config", "trigger"][::-1]
+    assert sorted(f["func_name"] for f in deployed.dump()["functions"]) == ["bmsguard", "payroll"]
+    assert "No changes" in cli(deployed, "deploy", template=template).out
+
+
 def test_new_code_is_uploaded(deployed, cli, tmp_path, package_zip, sha512_of):
     changed = tmp_path / "changed.zip"
     with zipfile.ZipFile(package_zip) as src, zipfile.ZipFile(changed, "w") as dst:

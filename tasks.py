@@ -75,10 +75,16 @@ def compat(args: list[str]) -> None:
 
 
 def find_python(version: str) -> str | None:
+    """A working interpreter of that version: pyenv's own installs first (its shims may point nowhere)."""
     import shutil
 
-    candidates = [shutil.which(f"python{version}"), *sorted(Path.home().glob(f".pyenv/versions/{version}*/bin/python"))]
-    return next((str(c) for c in candidates if c), None)
+    candidates = [*sorted(Path.home().glob(f".pyenv/versions/{version}*/bin/python")), shutil.which(f"python{version}")]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([str(candidate), "-c", "import sys; print(sys.version_info[:2])"],
+                               capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stdout.strip() == str(tuple(map(int, version.split(".")))):
+            return str(candidate)
+    return None
 
 
 def lint(args: list[str]) -> None:

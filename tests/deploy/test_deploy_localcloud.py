@@ -148,6 +148,17 @@ def test_second_deploy_reports_no_change_and_writes_nothing(deployed, cli):
     assert _writes(deployed) == before
 
 
+def test_a_trigger_deleted_by_hand_comes_back_on_the_next_deploy(deployed, cli):
+    home = next(f for f in deployed.functiongraph.list(deployed.project_id) if f.name == "bmsguard")
+    sweep = next(t for t in home.triggers if t.trigger_type_code == "TIMER")
+    deployed.functiongraph.delete_trigger(deployed.project_id, home.urn, "TIMER", sweep.trigger_id)
+    result = cli(deployed, "deploy")
+    assert [line for line in result.out.splitlines() if line[:1] in "+-~"] == [
+        f"+ create trigger bmsguard@{deployed.region}/{deployed.project_id}/TIMER:bmsguard-sweep"]
+    names = [t["event_data"]["name"] for t in _by(deployed.dump()["functions"], "func_name", "bmsguard")["triggers"]]
+    assert sorted(names) == ["bmsguard-bms-events", "bmsguard-sweep"]
+
+
 def test_plan_prints_differences_and_changes_nothing(localcloud, cli):
     cloud = localcloud(UNRELATED)
     before = cloud.dump()

@@ -64,7 +64,8 @@ class HuaweiCloudGateway:
             now = self._clock()
             for raw in servers:
                 yield parse.server_posture(raw, read_at_ms=now)
-            if len(servers) < page_size:
+            total = body.get("count")
+            if len(servers) < page_size or (isinstance(total, int) and page * page_size >= total):
                 return
             page += 1
 

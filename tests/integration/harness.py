@@ -10,6 +10,10 @@ from typing import Any
 
 import yaml
 
+from bmsguard.cloud.clients import Target
+from bmsguard.cloud.gateway import HuaweiCloudGateway
+from bmsguard.cloud.retry import Deadline, RetryPolicy
+from bmsguard.settings import Credentials
 from handlers.index import EventFailed, handle
 from localcloud.runtime import FunctionContext
 
@@ -24,6 +28,7 @@ WEB_03 = "a4e5b6c7-d8e9-4f01-8a23-456789abcd03"  # compliant, no agency
 DB_04 = "c0ffee00-1111-4222-8333-444455556604"  # shared agency, V1 open
 DB_05 = "c0ffee00-1111-4222-8333-444455556605"  # shared agency, V2
 APP_06 = "9b8a7c6d-5e4f-4a3b-9c2d-1e0f00000006"  # V2, bms_ops_agency widened in every scope
+OPS_AGENCY = "0a1b2c3d4e5f40718293a4b5c6d7e803"  # bms_ops_agency
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -129,3 +134,12 @@ def grants_of(cloud: Any, agency_name: str) -> set[str]:
         for listed in scoped.values():
             names |= set(listed)
     return names | set(agency.get("policies") or ())
+
+
+def gateway_for(cloud: Any, *, endpoint: str = "", sleeps: Sleeps | None = None) -> HuaweiCloudGateway:
+    """A gateway signed as the function's agency, as the handler would build it (one minute left)."""
+    credential = cloud.credential()
+    target = Target(region=cloud.region, project_id=cloud.project_id, domain_id=cloud.domain_id,
+                    credentials=Credentials(credential.ak, credential.sk, credential.security_token or ""),
+                    endpoint=endpoint)
+    return HuaweiCloudGateway(target, RetryPolicy(deadline=Deadline.after(60_000), sleep=sleeps or Sleeps()))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from bmsguard import executor
 from bmsguard.cloud.retry import Deadline
 from bmsguard.model import ActionStatus, DisableMetadata, MetadataOptions, RevokeAgencyRole
-from tests.integration.harness import BATCH_02, FakeClock
-from tests.integration.test_gateway import OPS_AGENCY, gateway_for
+from tests.integration.harness import BATCH_02, OPS_AGENCY, FakeClock, gateway_for
 
 V1_OPEN = MetadataOptions(http_endpoint="enabled", http_tokens="optional")
 

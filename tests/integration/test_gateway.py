@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bmsguard.cloud.clients import Target
-from bmsguard.cloud.gateway import HuaweiCloudGateway
-from bmsguard.cloud.retry import Deadline, RetryPolicy
 from bmsguard.errors import (
     AccessDenied,
     NotReady,
@@ -16,19 +13,18 @@ from bmsguard.errors import (
     UnsupportedInRegion,
 )
 from bmsguard.model import GrantScope
-from bmsguard.settings import Credentials
 from localcloud.server import LocalCloudServer
-from tests.integration.harness import APP_06, DB_04, DB_05, PROD_01, Sleeps, demo_world, server_entry
-
-OPS_AGENCY = "0a1b2c3d4e5f40718293a4b5c6d7e803"
-
-
-def gateway_for(cloud, *, endpoint: str = "", sleeps: Sleeps | None = None) -> HuaweiCloudGateway:
-    credential = cloud.credential()
-    target = Target(region=cloud.region, project_id=cloud.project_id, domain_id=cloud.domain_id,
-                    credentials=Credentials(credential.ak, credential.sk, credential.security_token or ""),
-                    endpoint=endpoint)
-    return HuaweiCloudGateway(target, RetryPolicy(deadline=Deadline.after(60_000), sleep=sleeps or Sleeps()))
+from tests.integration.harness import (
+    APP_06,
+    DB_04,
+    DB_05,
+    OPS_AGENCY,
+    PROD_01,
+    Sleeps,
+    demo_world,
+    gateway_for,
+    server_entry,
+)
 
 
 def many_servers(count: int, agency_every: int = 0) -> dict:

@@ -13,6 +13,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+
+class JsonData:
+    """Base of every type here: ``to_dict`` gives the plain-JSON form (tuples become lists)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _asdict(self)
+
+
 # ---------------------------------------------------------------- triggers
 
 
@@ -35,7 +43,7 @@ class TriggerSource:
 
 
 @dataclass(frozen=True)
-class Actor:
+class Actor(JsonData):
     """Who caused the event, as CTS records it (``cts.user``). Never carries secrets."""
 
     type: str = ""  # IAMUser, AssumedAgency, root, ...
@@ -46,12 +54,9 @@ class Actor:
     principal_urn: str = ""
     access_key_id: str = ""  # an AK id is not a secret, but only the rules for "is this us" read it
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class Trigger:
+class Trigger(JsonData):
     """One parsed trigger event. The event only *identifies* what to look at; state is re-read."""
 
     kind: str  # a TriggerKind value
@@ -71,9 +76,6 @@ class Trigger:
     request_code: int | None = None  # HTTP code CTS recorded for the traced call
     mode_override: str = ""  # "report" forces report mode for this event (manual invocation / CLI --dry-run)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 # ---------------------------------------------------------------- posture (what the gateway reads)
 
@@ -85,25 +87,19 @@ class MetadataState:
 
 
 @dataclass(frozen=True)
-class MetadataOptions:
+class MetadataOptions(JsonData):
     http_endpoint: str  # "enabled" | "disabled"
     http_tokens: str  # "optional" | "required"
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class Statement:
+class Statement(JsonData):
     """One statement of a role or identity policy document."""
 
     effect: str  # "Allow" | "Deny"
     actions: tuple[str, ...]
     resources: tuple[str, ...] = ()
     has_condition: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
 
 
 class GrantScope:
@@ -115,7 +111,7 @@ class GrantScope:
 
 
 @dataclass(frozen=True)
-class Grant:
+class Grant(JsonData):
     """One permission the agency holds: a v3 role in one scope, or one attached v5 policy."""
 
     scope: str  # a GrantScope value
@@ -131,12 +127,9 @@ class Grant:
     def label(self) -> str:
         return self.display_name or self.role_name
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class AgencyPosture:
+class AgencyPosture(JsonData):
     name: str
     id: str
     trust_domain_name: str = ""
@@ -148,12 +141,9 @@ class AgencyPosture:
     def shared(self) -> bool:
         return bool(self.other_bound_servers)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class ServerPosture:
+class ServerPosture(JsonData):
     id: str
     name: str
     status: str  # ACTIVE, BUILD, SHUTOFF, ERROR, ...
@@ -170,9 +160,6 @@ class ServerPosture:
     def tag_map(self) -> dict[str, str]:
         return dict(self.tags)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 # ---------------------------------------------------------------- decisions
 
@@ -185,7 +172,7 @@ class Severity:
 
 
 @dataclass(frozen=True)
-class Exemption:
+class Exemption(JsonData):
     """A policy exemption that matched a server (kept in the report so readers see who owns it)."""
 
     match: str  # "tag:key=value" | "server_id:<id>" | "name:<pattern>"
@@ -194,12 +181,9 @@ class Exemption:
     expires: str  # ISO date or datetime as written in the policy
     covers: tuple[str, ...] = ("metadata", "agency")  # which decisions it suspends
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(JsonData):
     """Something about a server that differs from the policy. Produced by the pure rules."""
 
     rule_id: str  # e.g. "metadata.v1-allowed", "agency.excess-grant"; documented in docs/policy.md
@@ -211,15 +195,12 @@ class Finding:
     grant: Grant | None = None  # for agency findings
     remediable: bool = True  # False: report only (shared agency, own agency, unsupported region, ...)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 # Actions are imperative and idempotent. Each carries what is needed to undo it.
 
 
 @dataclass(frozen=True)
-class DisableMetadata:
+class DisableMetadata(JsonData):
     server_id: str
     before: MetadataOptions
     kind: str = field(default="disable_metadata", init=False)
@@ -228,12 +209,9 @@ class DisableMetadata:
     def after(self) -> MetadataOptions:
         return MetadataOptions(http_endpoint="disabled", http_tokens=self.before.http_tokens)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class RequireMetadataV2:
+class RequireMetadataV2(JsonData):
     server_id: str
     before: MetadataOptions
     kind: str = field(default="require_metadata_v2", init=False)
@@ -242,12 +220,9 @@ class RequireMetadataV2:
     def after(self) -> MetadataOptions:
         return MetadataOptions(http_endpoint="enabled", http_tokens="required")
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class RevokeAgencyRole:
+class RevokeAgencyRole(JsonData):
     """Revoke a v3 role from the agency in one scope (undo: grant the same role in the same scope)."""
 
     agency_id: str
@@ -255,12 +230,9 @@ class RevokeAgencyRole:
     grant: Grant
     kind: str = field(default="revoke_agency_role", init=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class DetachAgencyPolicy:
+class DetachAgencyPolicy(JsonData):
     """Detach a v5 identity policy from the agency (undo: attach it again)."""
 
     agency_id: str
@@ -268,20 +240,14 @@ class DetachAgencyPolicy:
     grant: Grant
     kind: str = field(default="detach_agency_policy", init=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class UnbindAgency:
+class UnbindAgency(JsonData):
     """Remove the agency binding from the server (undo: bind ``agency_name`` again)."""
 
     server_id: str
     agency_name: str
     kind: str = field(default="unbind_agency", init=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
 
 
 Action = DisableMetadata | RequireMetadataV2 | RevokeAgencyRole | DetachAgencyPolicy | UnbindAgency
@@ -300,7 +266,7 @@ class ActionStatus:
 
 
 @dataclass(frozen=True)
-class ActionOutcome:
+class ActionOutcome(JsonData):
     action: Action
     status: str  # an ActionStatus value
     attempts: int = 0
@@ -311,9 +277,6 @@ class ActionOutcome:
     verified_at_ms: int | None = None
     started_at_ms: int | None = None  # when the executor took the action up (durations in the logs)
     retryable: bool = False  # a later invocation may succeed (transient error, not applied yet, out of time)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
 
 
 class ServerStatus:
@@ -328,7 +291,7 @@ class ServerStatus:
 
 
 @dataclass(frozen=True)
-class ServerOutcome:
+class ServerOutcome(JsonData):
     server_id: str
     status: str  # a ServerStatus value
     mode: str  # "enforce" | "report"
@@ -345,12 +308,9 @@ class ServerOutcome:
     notified: bool = False
     notification_error: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
-
 
 @dataclass(frozen=True)
-class Report:
+class Report(JsonData):
     """The single output of one invocation: returned by the handler, logged, and rendered into SMN."""
 
     status: str  # "ok" | "failed" | "ignored" | "rejected"
@@ -369,9 +329,6 @@ class Report:
     @property
     def failed(self) -> bool:
         return self.status == "failed"
-
-    def to_dict(self) -> dict[str, Any]:
-        return _asdict(self)
 
 
 def _asdict(obj: Any) -> dict[str, Any]:

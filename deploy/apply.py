@@ -7,7 +7,7 @@ from pathlib import Path
 
 from deploy import functiongraph, iam, smn
 from deploy.plan import Plan
-from deploy.resources import Change, Resource
+from deploy.resources import Applying, Change, Resource
 from deploy.session import Session
 
 _SERVICES = {kind: module for module in (smn, iam, functiongraph) for kind in module.KINDS}
@@ -16,20 +16,18 @@ _SERVICES = {kind: module for module in (smn, iam, functiongraph) for kind in mo
 def apply(session: Session, plan: Plan, current: Iterable[Resource], package: Path | None,
           echo: Callable[[str], None] = print) -> int:
     """Run every change; returns how many were made. Stops at the first failure (re-running resumes)."""
-    ids = {r.label: r.ident for r in current if r.ident}
+    applying = Applying(session, {r.label: r.ident for r in current if r.ident}, package)
     for change in plan.changes:
-        _run(session, change, ids, package)
+        _run(applying, change)
         echo(f"{change.action}d {change.resource.label}")
     return len(plan.changes)
 
 
-def _run(session: Session, change: Change, ids: dict[str, str], package: Path | None) -> None:
-    resource = change.resource
-    module = _SERVICES[resource.kind]
-    extra = (package,) if module is functiongraph else ()
+def _run(applying: Applying, change: Change) -> None:
+    module = _SERVICES[change.resource.kind]
     if change.action == "create":
-        module.create(session, change.desired, ids, *extra)
+        module.create(applying, change.desired)
     elif change.action == "delete":
-        module.delete(session, change.current, ids, *extra)
+        module.delete(applying, change.current)
     else:
-        module.update(session, change.desired, change.current, ids, *extra)
+        module.update(applying, change.desired, change.current)

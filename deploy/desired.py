@@ -159,7 +159,8 @@ def _function(template: Template, target: Target, spec: FunctionSpec, triggers: 
         "on_failure": f"SMN:{on_failure}" if on_failure else ""}, spec=spec))
     for trigger in triggers:
         resources.append(Resource.of("trigger", f"{spec.key}/{trigger.type}:{trigger.name}",
-                                     {"status": "ACTIVE", "event_data": trigger_event_data(trigger)}, spec=spec))
+                                     {"type": trigger.type, "status": "ACTIVE",
+                                      "event_data": trigger_event_data(trigger)}, spec=spec))
     return resources
 
 

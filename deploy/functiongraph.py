@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from deploy.desired import CODE_FILENAME, FunctionSpec
-from deploy.resources import Resource
+from deploy.resources import Applying, Resource
 from deploy.session import CloudCallFailed, Session, call, model, not_found
 
 KINDS = ("function", "async_config", "trigger")
@@ -64,7 +64,8 @@ def _read_function(session: Session, region: str, project_id: str, config: dict,
         data = trigger.get("event_data") or {}
         resources.append(Resource.of(
             "trigger", f"{spec.key}/{trigger.get('trigger_type_code')}:{data.get('name', '')}",
-            {"status": trigger.get("trigger_status"), "event_data": _event_data(trigger.get("trigger_type_code"), data)},
+            {"type": trigger.get("trigger_type_code"), "status": trigger.get("trigger_status"),
+             "event_data": _event_data(trigger.get("trigger_type_code"), data)},
             ident=trigger.get("trigger_id", ""), owned=owned, spec=spec))
     return resources
 
@@ -101,33 +102,32 @@ def _event_data(kind: str | None, data: dict) -> dict[str, object]:
 # ---------------------------------------------------------------- writes
 
 
-def create(session: Session, desired: Resource, ids: dict[str, str], package: Path) -> None:
+def create(applying: Applying, desired: Resource) -> None:
     spec: FunctionSpec = desired.spec
-    client = session.client("functiongraph", spec.region, spec.project_id)
+    client = applying.session.client("functiongraph", spec.region, spec.project_id)
     if desired.kind == "function":
         body = model("functiongraph", "CreateFunctionRequestBody", package="default", code_type="zip",
-                     code_filename=CODE_FILENAME, func_code=_code(package), **_config_fields(spec))
+                     code_filename=CODE_FILENAME, func_code=_code(applying.package), **_config_fields(spec))
         call(client, "create_function", model("functiongraph", "CreateFunctionRequest", body=body))
-        ids[desired.label] = spec.urn
+        applying.ids[desired.label] = spec.urn
     elif desired.kind == "async_config":
         _put_async(client, spec, desired)
     else:
         data = desired.prop("event_data")
-        kind = desired.key.rsplit("/", 1)[1].split(":", 1)[0]
-        body = model("functiongraph", "CreateFunctionTriggerRequestBody", trigger_type_code=kind,
+        body = model("functiongraph", "CreateFunctionTriggerRequestBody", trigger_type_code=desired.prop("type"),
                      trigger_status=desired.prop("status"),
                      event_data=model("functiongraph", "TriggerEventDataRequestBody", **data))
         call(client, "create_function_trigger", model("functiongraph", "CreateFunctionTriggerRequest",
                                                       function_urn=spec.urn, body=body))
 
 
-def update(session: Session, desired: Resource, current: Resource, ids: dict[str, str], package: Path) -> None:
+def update(applying: Applying, desired: Resource, current: Resource) -> None:
     spec: FunctionSpec = desired.spec
-    client = session.client("functiongraph", spec.region, spec.project_id)
+    client = applying.session.client("functiongraph", spec.region, spec.project_id)
     if desired.kind == "function":
         if desired.prop("code") != current.prop("code"):
             body = model("functiongraph", "UpdateFunctionCodeRequestBody", code_type="zip",
-                         code_filename=CODE_FILENAME, func_code=_code(package))
+                         code_filename=CODE_FILENAME, func_code=_code(applying.package))
             call(client, "update_function_code", model("functiongraph", "UpdateFunctionCodeRequest",
                                                        function_urn=spec.urn, body=body))
         body = model("functiongraph", "UpdateFunctionConfigRequestBody", **_config_fields(spec))
@@ -136,19 +136,18 @@ def update(session: Session, desired: Resource, current: Resource, ids: dict[str
     elif desired.kind == "async_config":
         _put_async(client, spec, desired)
     else:  # a trigger's event data cannot be edited: replace it
-        delete(session, current, ids, package)
-        create(session, desired, ids, package)
+        delete(applying, current)
+        create(applying, desired)
 
 
-def delete(session: Session, current: Resource, ids: dict[str, str], package: Path | None = None) -> None:
+def delete(applying: Applying, current: Resource) -> None:
     spec: FunctionSpec = current.spec
-    client = session.client("functiongraph", spec.region, spec.project_id)
+    client = applying.session.client("functiongraph", spec.region, spec.project_id)
     if current.kind == "function":
         call(client, "delete_function", model("functiongraph", "DeleteFunctionRequest", function_urn=spec.urn))
     elif current.kind == "trigger":
-        kind = current.key.rsplit("/", 1)[1].split(":", 1)[0]
         call(client, "delete_function_trigger", model("functiongraph", "DeleteFunctionTriggerRequest",
-                                                      function_urn=spec.urn, trigger_type_code=kind,
+                                                      function_urn=spec.urn, trigger_type_code=current.prop("type"),
                                                       trigger_id=current.ident))
     # an async config goes with its function; alone it is reset by deploy, never deleted
 
@@ -169,7 +168,9 @@ def _put_async(client, spec: FunctionSpec, desired: Resource) -> None:
         "functiongraph", "UpdateFunctionAsyncInvokeConfigRequest", function_urn=spec.urn, body=body))
 
 
-def _code(package: Path):
+def _code(package: Path | None):
+    if package is None:
+        raise ValueError("uploading code needs the package zip")
     return model("functiongraph", "FuncCode", file=base64.b64encode(package.read_bytes()).decode())
 
 

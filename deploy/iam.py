@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from deploy.resources import Resource
+from deploy.resources import Applying, Resource
 from deploy.session import Session, call, model
 
 KINDS = ("role", "agency", "grant")
@@ -86,7 +86,8 @@ def _grants(session: Session, agency_name: str, agency_id: str, our_roles: dict[
     return resources
 
 
-def create(session: Session, desired: Resource, ids: dict[str, str]) -> None:
+def create(applying: Applying, desired: Resource) -> None:
+    session, ids = applying.session, applying.ids
     if desired.kind == "role":
         body = model("iam", "CreateCloudServiceCustomPolicyRequestBody", role=_role_option(desired))
         response = call(session.client("iam"), "create_cloud_service_custom_policy",
@@ -99,10 +100,11 @@ def create(session: Session, desired: Resource, ids: dict[str, str]) -> None:
             "iam", "CreateAgencyRequest", body=model("iam", "CreateAgencyRequestBody", agency=option))) or {}
         ids[desired.label] = response.get("agency", {}).get("id", "")
     else:
-        _change_grant(session, desired, ids, revoke=False)
+        _change_grant(applying, desired, revoke=False)
 
 
-def update(session: Session, desired: Resource, current: Resource, ids: dict[str, str]) -> None:
+def update(applying: Applying, desired: Resource, current: Resource) -> None:
+    session = applying.session
     if desired.kind == "role":
         body = model("iam", "UpdateCloudServiceCustomPolicyRequestBody", role=_role_option(desired))
         call(session.client("iam"), "update_cloud_service_custom_policy",
@@ -114,17 +116,19 @@ def update(session: Session, desired: Resource, current: Resource, ids: dict[str
             body=model("iam", "UpdateAgencyRequestBody", agency=option)))
 
 
-def delete(session: Session, current: Resource, ids: dict[str, str]) -> None:
+def delete(applying: Applying, current: Resource) -> None:
+    session = applying.session
     if current.kind == "role":
         call(session.client("iam"), "delete_custom_policy",
              model("iam", "DeleteCustomPolicyRequest", role_id=current.ident))
     elif current.kind == "agency":
         call(session.client("iam"), "delete_agency", model("iam", "DeleteAgencyRequest", agency_id=current.ident))
     else:
-        _change_grant(session, current, ids, revoke=True)
+        _change_grant(applying, current, revoke=True)
 
 
-def _change_grant(session: Session, grant: Resource, ids: dict[str, str], *, revoke: bool) -> None:
+def _change_grant(applying: Applying, grant: Resource, *, revoke: bool) -> None:
+    session, ids = applying.session, applying.ids
     agency_name, role_name, scope, scope_id = grant.spec
     _, grant_method, revoke_method, id_field = SCOPES[scope]
     method = revoke_method if revoke else grant_method

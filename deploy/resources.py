@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # Creation order; deletion runs in reverse.
@@ -43,6 +44,16 @@ class Resource:
 
     def prop(self, name: str) -> Any:
         return json.loads(dict(self.props).get(name, "null"))
+
+
+@dataclass(frozen=True)
+class Applying:
+    """What every write needs: the clients, the ids known so far (``label -> id``, filled as resources are
+    created), and the package zip (None when nothing uploads code, e.g. destroy)."""
+
+    session: Any
+    ids: dict[str, str]
+    package: Path | None = None
 
 
 @dataclass(frozen=True)

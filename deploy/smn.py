@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploy.resources import Resource
+from deploy.resources import Applying, Resource
 from deploy.session import Session, call, model
 
 KINDS = ("topic", "subscription")
@@ -37,7 +37,8 @@ def _subscriptions(session: Session, topic_urn: str) -> list[dict]:
         offset += PAGE
 
 
-def create(session: Session, desired: Resource, ids: dict[str, str]) -> None:
+def create(applying: Applying, desired: Resource) -> None:
+    session, ids = applying.session, applying.ids
     if desired.kind == "topic":
         body = model("smn", "CreateTopicRequestBody", name=desired.key, display_name=desired.prop("display_name"))
         response = call(session.client("smn"), "create_topic", model("smn", "CreateTopicRequest", body=body)) or {}
@@ -50,18 +51,20 @@ def create(session: Session, desired: Resource, ids: dict[str, str]) -> None:
     call(session.client("smn"), "add_subscription", request)
 
 
-def update(session: Session, desired: Resource, current: Resource, ids: dict[str, str]) -> None:
+def update(applying: Applying, desired: Resource, current: Resource) -> None:
+    session = applying.session
     if desired.kind == "topic":
         body = model("smn", "UpdateTopicRequestBody", display_name=desired.prop("display_name"))
         call(session.client("smn"), "update_topic", model("smn", "UpdateTopicRequest", topic_urn=current.ident,
                                                              body=body))
         return
     # SMN cannot change a subscription's remark: subscribe again, then drop the old one.
-    create(session, desired, ids)
-    delete(session, current, ids)
+    create(applying, desired)
+    delete(applying, current)
 
 
-def delete(session: Session, current: Resource, ids: dict[str, str]) -> None:
+def delete(applying: Applying, current: Resource) -> None:
+    session = applying.session
     if current.kind == "topic":
         call(session.client("smn"), "delete_topic", model("smn", "DeleteTopicRequest", topic_urn=current.ident))
         return

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from deploy.placeholders import Placeholders, resolve
 from deploy.resources import Resource, marker
-from deploy.template import Placeholders, Template, TemplateError, TriggerSpec, resolve
+from deploy.template import Template, TemplateError, TriggerSpec
 
 ROLE_TYPES = {"project": "XA", "domain": "AX"}  # custom policy display mode: project-level / account-level
 POLICY_VERSION = "1.1"

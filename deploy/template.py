@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bmsguard.errors import InputError
+from deploy.template_fields import Node, TemplateError
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
 RUNTIMES = {"Python3.10": "3.10", "Python3.12": "3.12"}
@@ -32,13 +32,6 @@ CTS_MAX_NAMES_PER_OPERATION = 10
 _NAME = r"[A-Za-z][A-Za-z0-9_-]{0,59}"
 _ACTION = r"[a-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+"
 _HANDLER = r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*"
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_:]*)\}")
-
-
-class TemplateError(InputError):
-    def __init__(self, field: str, problem: str, source: str = ""):
-        self.field, self.problem, self.source = field, problem, source
-        super().__init__(f"{source + ': ' if source else ''}template field '{field}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -155,7 +148,7 @@ def load_template(path: str | Path | None = None) -> Template:
 
 
 def parse_template(data: Any, source: str = "") -> Template:
-    top = _Node(data, "", source)
+    top = Node(data, "", source)
     top.only("version", "function", "agency", "triggers", "notifications", "guardrail")
     if top.get("version", 1) != 1:
         raise top.error("version", "only version 1 is understood")
@@ -168,7 +161,7 @@ def parse_template(data: Any, source: str = "") -> Template:
     return template
 
 
-def _function(node: _Node) -> FunctionSpec:
+def _function(node: Node) -> FunctionSpec:
     node.only("name", "description", "runtime", "handler", "memory_mb", "timeout_s", "user_data", "logs", "async")
     user_data = node.str_map("user_data")
     if len(user_data) > USER_DATA_MAX_ENTRIES:
@@ -190,7 +183,7 @@ def _function(node: _Node) -> FunctionSpec:
             failure_destination=async_node.str("failure_destination", "", choices=("", "topic"))))
 
 
-def _agency(node: _Node) -> AgencySpec:
+def _agency(node: Node) -> AgencySpec:
     node.only("name", "trust_domain_name", "duration", "policies")
     policies = tuple(_policy(item) for item in node.items("policies"))
     if not policies:
@@ -200,7 +193,7 @@ def _agency(node: _Node) -> AgencySpec:
                       duration=node.str("duration", "FOREVER"), policies=policies)
 
 
-def _policy(node: _Node) -> PolicySpec:
+def _policy(node: Node) -> PolicySpec:
     node.only("name", "scope", "actions")
     actions = node.str_map("actions")
     if not actions:
@@ -215,13 +208,13 @@ def _policy(node: _Node) -> PolicySpec:
                       scope=node.str("scope", choices=SCOPES), actions=tuple(actions.items()))
 
 
-def _triggers(top: _Node) -> tuple[TriggerSpec, ...]:
+def _triggers(top: Node) -> tuple[TriggerSpec, ...]:
     triggers = tuple(_trigger(item) for item in top.items("triggers"))
     _check_unique(top, "triggers", [t.name for t in triggers])
     return triggers
 
 
-def _trigger(node: _Node) -> TriggerSpec:
+def _trigger(node: Node) -> TriggerSpec:
     node.only("name", "type", "region", "project_id", "enabled", "operations", "schedule_type", "schedule",
               "user_event")
     kind = node.str("type", choices=TRIGGER_TYPES)
@@ -240,7 +233,7 @@ def _trigger(node: _Node) -> TriggerSpec:
                                schedule=node.str("schedule", pattern=r"\S.*"), user_event=user_event)
 
 
-def _check_cts_operations(node: _Node, operations: tuple[str, ...]) -> None:
+def _check_cts_operations(node: Node, operations: tuple[str, ...]) -> None:
     if not operations:
         raise node.error("operations", "a CTS trigger needs at least one SERVICE:resource_type:trace;names entry")
     if len(operations) > CTS_MAX_SERVICES:
@@ -253,7 +246,7 @@ def _check_cts_operations(node: _Node, operations: tuple[str, ...]) -> None:
             raise node.error(f"operations[{index}]", f"at most {CTS_MAX_NAMES_PER_OPERATION} trace names")
 
 
-def _topic(node: _Node) -> TopicSpec:
+def _topic(node: Node) -> TopicSpec:
     topic = node.child("topic")
     topic.only("name", "display_name")
     subscriptions = []
@@ -265,7 +258,7 @@ def _topic(node: _Node) -> TopicSpec:
                      display_name=topic.str("display_name", ""), subscriptions=tuple(subscriptions))
 
 
-def _guardrail(top: _Node) -> GuardrailSpec | None:
+def _guardrail(top: Node) -> GuardrailSpec | None:
     if top.get("guardrail") is None:
         return None
     node = top.child("guardrail")
@@ -286,135 +279,9 @@ def _guardrail(top: _Node) -> GuardrailSpec | None:
                          condition_json=json.dumps(condition, sort_keys=True))
 
 
-def _check_unique(node: _Node, field: str, names: list[str]) -> None:
+def _check_unique(node: Node, field: str, names: list[str]) -> None:
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name in seen:
             raise TemplateError(f"{field}[{index}].name", f"duplicate name {name!r}", node.source)
         seen.add(name)
-
-
-# ---------------------------------------------------------------- placeholders
-
-
-@dataclass(frozen=True)
-class Placeholders:
-    """What ``${...}`` may name: the deploy context, plus ``env:NAME`` from ``environ``."""
-
-    values: tuple[tuple[str, str], ...]
-    environ: tuple[tuple[str, str], ...] = ()
-
-    def fill(self, text: str, field: str, source: str = "") -> str:
-        known, environ = dict(self.values), dict(self.environ)
-
-        def one(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name.startswith("env:"):
-                variable = name[4:]
-                if not environ.get(variable):
-                    raise TemplateError(field, f"environment variable {variable} is not set (${{{name}}})", source)
-                return environ[variable]
-            if name not in known:
-                raise TemplateError(field, f"unknown placeholder ${{{name}}} (known: {', '.join(sorted(known))}, "
-                                           "env:NAME)", source)
-            return known[name]
-
-        return _PLACEHOLDER.sub(one, text)
-
-
-def resolve(template: Template, placeholders: Placeholders) -> Template:
-    """The template with every placeholder filled; user data checked against FunctionGraph's 4 KB limit."""
-    src = template.source
-    user_data = tuple((k, placeholders.fill(v, f"function.user_data.{k}", src)) for k, v in template.function.user_data)
-    if len(json.dumps(dict(user_data)).encode()) > USER_DATA_MAX_BYTES:
-        raise TemplateError("function.user_data", f"over {USER_DATA_MAX_BYTES} bytes once filled in", src)
-    triggers = tuple(
-        dataclasses.replace(t, project_id=placeholders.fill(t.project_id, f"triggers[{i}].project_id", src))
-        if t.enabled else t for i, t in enumerate(template.triggers))
-    subscriptions = tuple(
-        dataclasses.replace(s, endpoint=placeholders.fill(s.endpoint, f"notifications.subscriptions[{i}].endpoint",
-                                                          src))
-        for i, s in enumerate(template.topic.subscriptions))
-    return dataclasses.replace(template, function=dataclasses.replace(template.function, user_data=user_data),
-                               triggers=triggers,
-                               topic=dataclasses.replace(template.topic, subscriptions=subscriptions))
-
-
-# ---------------------------------------------------------------- typed access with field paths
-
-
-class _Node:
-    def __init__(self, data: Any, path: str, source: str):
-        if not isinstance(data, Mapping):
-            raise TemplateError(path or "(top level)", f"must be a mapping, got {type(data).__name__}", source)
-        self.data, self.path, self.source = data, path, source
-
-    def where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def error(self, key: str, problem: str) -> TemplateError:
-        return TemplateError(self.where(key), problem, self.source)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self.data.get(key)
-        return default if value is None else value
-
-    def only(self, *allowed: str) -> None:
-        for key in self.data:
-            if key not in allowed:
-                raise self.error(str(key), f"unknown key (expected one of: {', '.join(allowed)})")
-
-    def child(self, key: str) -> _Node:
-        return _Node(self.get(key, {}), self.where(key), self.source)
-
-    def items(self, key: str) -> list[_Node]:
-        value = self.get(key, [])
-        if not isinstance(value, list):
-            raise self.error(key, f"must be a list, got {type(value).__name__}")
-        return [_Node(item, f"{self.where(key)}[{i}]", self.source) for i, item in enumerate(value)]
-
-    def str(self, key: str, default: str | None = None, *, choices: tuple[str, ...] = (), pattern: str = "") -> str:
-        value = self.get(key, default)
-        if value is None:
-            raise self.error(key, "is required")
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise self.error(key, f"must be a string, got {type(value).__name__}")
-        value = str(value)
-        if choices and value not in choices:
-            raise self.error(key, f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
-        if pattern and not re.fullmatch(pattern, value):
-            raise self.error(key, f"{value!r} is not valid (expected {pattern})")
-        return value
-
-    def int(self, key: str, default: int | None = None, *, minimum: int, maximum: int | None = None) -> int:
-        value = self.get(key, default)
-        if value is None:
-            raise self.error(key, "is required")
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(key, f"must be an integer, got {value!r}")
-        if value < minimum or (maximum is not None and value > maximum):
-            raise self.error(key, f"must be between {minimum} and {maximum}, got {value}")
-        return value
-
-    def bool(self, key: str, default: bool) -> bool:
-        value = self.get(key, default)
-        if not isinstance(value, bool):
-            raise self.error(key, f"must be true or false, got {value!r}")
-        return value
-
-    def str_list(self, key: str) -> list[str]:
-        value = self.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(key, "must be a list of strings")
-        return value
-
-    def str_map(self, key: str) -> dict[str, str]:
-        value = self.get(key, {})
-        if not isinstance(value, Mapping):
-            raise self.error(key, f"must be a mapping, got {type(value).__name__}")
-        result = {}
-        for name, item in value.items():
-            if isinstance(item, bool) or not isinstance(item, (str, int)) or not isinstance(name, str):
-                raise self.error(f"{key}.{name}", "must be a string")
-            result[name] = "" if item is None else str(item)
-        return result

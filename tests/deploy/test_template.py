@@ -10,14 +10,8 @@ import yaml
 
 from bmsguard.events import cts_operations
 from bmsguard.settings import USER_DATA_KEYS
-from deploy.template import (
-    DEFAULT_TEMPLATE,
-    Placeholders,
-    TemplateError,
-    load_template,
-    parse_template,
-    resolve,
-)
+from deploy.placeholders import Placeholders, resolve
+from deploy.template import DEFAULT_TEMPLATE, TemplateError, load_template, parse_template
 
 RAW = yaml.safe_load(DEFAULT_TEMPLATE.read_text(encoding="utf-8"))
 

@@ -46,27 +46,31 @@ def _functions(session: Session, region: str, project_id: str) -> list[dict]:
 def _read_function(session: Session, region: str, project_id: str, config: dict, stack_marker: str) -> list[Resource]:
     spec = FunctionSpec(config["func_name"], region, project_id, ())
     owned = stack_marker in (config.get("description") or "")
-    resources = [Resource.of("function", spec.key, current_props(config), ident=config.get("func_urn", spec.urn),
-                             owned=owned, spec=spec)]
     client = session.client("functiongraph", region, project_id)
+    function = Resource.of("function", spec.key, current_props(config), ident=config.get("func_urn", spec.urn),
+                           owned=owned, spec=spec)
+    return [function, *_read_async_config(client, spec, owned), *_read_triggers(client, spec, owned)]
+
+
+def _read_async_config(client, spec: FunctionSpec, owned: bool) -> list[Resource]:
+    request = model("functiongraph", "ShowFunctionAsyncInvokeConfigRequest", function_urn=spec.urn)
     try:
-        async_config = call(client, "show_function_async_invoke_config", model(
-            "functiongraph", "ShowFunctionAsyncInvokeConfigRequest", function_urn=spec.urn))
+        config = call(client, "show_function_async_invoke_config", request)
     except CloudCallFailed as error:
-        if not not_found(error):
-            raise
-        async_config = None
-    if async_config:
-        resources.append(Resource.of("async_config", spec.key, _async_props(async_config), owned=owned, spec=spec))
-    triggers = call(client, "list_function_triggers", model("functiongraph", "ListFunctionTriggersRequest",
-                                                              function_urn=spec.urn)) or []
-    for trigger in triggers:
-        data = trigger.get("event_data") or {}
-        resources.append(Resource.of(
-            "trigger", f"{spec.key}/{trigger.get('trigger_type_code')}:{data.get('name', '')}",
-            {"type": trigger.get("trigger_type_code"), "status": trigger.get("trigger_status"),
-             "event_data": _event_data(trigger.get("trigger_type_code"), data)},
-            ident=trigger.get("trigger_id", ""), owned=owned, spec=spec))
+        if not_found(error):
+            return []
+        raise
+    return [Resource.of("async_config", spec.key, _async_props(config), owned=owned, spec=spec)] if config else []
+
+
+def _read_triggers(client, spec: FunctionSpec, owned: bool) -> list[Resource]:
+    request = model("functiongraph", "ListFunctionTriggersRequest", function_urn=spec.urn)
+    resources = []
+    for trigger in call(client, "list_function_triggers", request) or []:
+        kind, data = trigger.get("trigger_type_code"), trigger.get("event_data") or {}
+        props = {"type": kind, "status": trigger.get("trigger_status"), "event_data": _event_data(kind, data)}
+        resources.append(Resource.of("trigger", f"{spec.key}/{kind}:{data.get('name', '')}", props,
+                                     ident=trigger.get("trigger_id", ""), owned=owned, spec=spec))
     return resources
 
 

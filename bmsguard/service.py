@@ -163,15 +163,22 @@ def _agency_servers(state: _Run) -> None:
 
 
 def _sweep(state: _Run) -> None:
+    """Every BMS of the project. The listing also answers "who else is bound to this agency?", so a sweep
+    never scans the project again per server."""
     deps = state.deps
-    seen = 0
-    for listed in deps.gateway.iter_servers():
+    listed = list(deps.gateway.iter_servers())
+    bound: dict[str, list[str]] = {}
+    for server in listed:
+        if server.agency_name:
+            bound.setdefault(server.agency_name, []).append(server.id)
+    for done, server in enumerate(listed):
         if deps.deadline.remaining_ms() < MIN_SERVER_MS:
-            state.problems.append(f"sweep stopped after {seen} servers: the function ran out of time")
+            state.problems.append(f"sweep stopped after {done} of {len(listed)} servers: the function ran "
+                                  "out of time")
             return
-        seen += 1
-        _handle_server(state, listed.id, listed=listed)
-    state.notes.append(f"swept {seen} servers")
+        _handle_server(state, server.id, listed=server,
+                       bound_to_agency=tuple(bound.get(server.agency_name, ())) if server.agency_name else None)
+    state.notes.append(f"swept {len(listed)} servers")
 
 
 # ---------------------------------------------------------------- one server

@@ -32,7 +32,11 @@ class HuaweiCloudGateway:
         self._retry = retry
         self._clock = clock
         self._clients = clients or ClientFactory(target)
-        self._roles: dict[str, Grant] = {}  # role details fetched in this invocation, by role id
+        # Per invocation (a sweep meets the same agency on many servers): role details by role id, agencies
+        # by name, grants by agency id (dropped when this gateway changes that agency).
+        self._roles: dict[str, Grant] = {}
+        self._agencies: dict[str, tuple[str, str] | None] = {}
+        self._grants: dict[str, tuple[Grant, ...]] = {}
         self.calls: Counter[str] = Counter()  # HTTP requests made, by SDK operation (retries included)
 
     @property
@@ -96,11 +100,11 @@ class HuaweiCloudGateway:
     # ------------------------------------------------------------ IAM reads
 
     def find_agency(self, name: str) -> tuple[str, str] | None:
-        body = self._read("iam3", "ListAgencies", "list_agencies", domain_id=self._target.domain_id, name=name)
-        for agency in body.get("agencies") or ():
-            if agency.get("name") == name:
-                return str(agency["id"]), name
-        return None
+        if name not in self._agencies:
+            body = self._read("iam3", "ListAgencies", "list_agencies", domain_id=self._target.domain_id, name=name)
+            found = [a for a in body.get("agencies") or () if a.get("name") == name]
+            self._agencies[name] = (str(found[0]["id"]), name) if found else None
+        return self._agencies[name]
 
     def get_agency(self, agency_id: str) -> tuple[str, str] | None:
         """(id, name) of an agency by id, or None if it no longer exists."""
@@ -113,6 +117,12 @@ class HuaweiCloudGateway:
 
     def list_agency_grants(self, agency_id: str, *, project_id: str, domain_id: str) -> tuple[Grant, ...]:
         """Every permission of the agency: v3 roles in the four scopes, then attached v5 policies."""
+        key = f"{agency_id}/{project_id}/{domain_id}"
+        if key not in self._grants:
+            self._grants[key] = self._all_grants(agency_id, project_id, domain_id)
+        return self._grants[key]
+
+    def _all_grants(self, agency_id: str, project_id: str, domain_id: str) -> tuple[Grant, ...]:
         return (self._project_grants(agency_id, project_id) + self._domain_grants(agency_id, domain_id)
                 + self._all_projects_grants(agency_id, domain_id)
                 + self._enterprise_project_grants(agency_id, domain_id) + self._v5_grants(agency_id, domain_id))
@@ -213,6 +223,7 @@ class HuaweiCloudGateway:
 
     def revoke_role(self, agency_id: str, grant: Grant) -> Receipt:
         """Revoke a v3 role from the agency in the grant's scope."""
+        self._forget_grants(agency_id)
         if grant.scope == GrantScope.PROJECT:
             return self._write("iam3", "RemoveProjectPermissionFromAgency", "remove_project_permission_from_agency",
                                project_id=grant.scope_id, agency_id=agency_id, role_id=grant.role_id)
@@ -230,9 +241,14 @@ class HuaweiCloudGateway:
         raise RequestRejected(f"revoke_role: scope {grant.scope!r} is not a v3 role scope")
 
     def detach_policy(self, agency_id: str, grant: Grant) -> Receipt:
+        self._forget_grants(agency_id)
         body = self._clients.request("iam5", "DetachAgencyPolicyReqBody", agency_id=agency_id)
         return self._write("iam5", "DetachAgencyPolicyV5", "detach_agency_policy_v5",
                            policy_id=grant.role_id, body=body)
+
+    def _forget_grants(self, agency_id: str) -> None:
+        for key in [k for k in self._grants if k.startswith(f"{agency_id}/")]:
+            del self._grants[key]
 
     def _ep_assignment(self, agency_id: str, grant: Grant) -> Any:
         item = self._clients.request("iam3", "CreateAgencyEpPolicyAssignmentReqBodyRoleAssignments",

@@ -125,3 +125,12 @@ def test_eventgrid_and_cts_reports_name_their_source(localcloud):
     cloud = localcloud("events/worlds/demo.yaml")
     assert invoke(cloud, load_event("eg_bms_create.json")).report["trigger"]["source"] == "eventgrid"
     assert invoke(cloud, load_event("manual_servers.json")).report["trigger"]["source"] == "manual"
+
+
+def test_sweep_lists_the_project_once_and_reads_each_agency_once(localcloud):
+    cloud = localcloud("events/worlds/demo.yaml")
+    invoke(cloud, load_event("timer_sweep.json"))
+    operations = [call["operation"] for call in cloud.calls]
+    assert operations.count("ListBareMetalServers") == 1  # the shared-agency check uses the same listing
+    assert operations.count("ListAgencies") == 3  # bms_app_agency, bms_shared_agency (two servers), bms_ops_agency
+    assert operations.count("ShowMetadataOptions") >= 6

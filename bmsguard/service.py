@@ -15,15 +15,14 @@ from typing import Any
 
 from bmsguard import executor, planner, rules
 from bmsguard.attempts import RemediationLedger
+from bmsguard.cloud import posture
 from bmsguard.cloud.retry import Deadline, poll_until, wall_clock_ms
 from bmsguard.cloud.types import JobStatus
-from bmsguard.errors import CloudError, NotReady, OutOfTime, ResourceGone, UnsupportedInRegion
+from bmsguard.errors import CloudError, OutOfTime, ResourceGone
 from bmsguard.model import (
     Action,
     ActionOutcome,
     ActionStatus,
-    AgencyPosture,
-    MetadataState,
     Report,
     ServerOutcome,
     ServerPosture,
@@ -35,7 +34,6 @@ from bmsguard.policy import Policy
 from bmsguard.settings import Settings
 
 OK, FAILED, IGNORED = "ok", "failed", "ignored"
-BUILDING = frozenset({"BUILD", "building"})
 MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many servers (non-compliant ones first)
 MIN_SERVER_MS = 2_000
 _FAILED_STATUSES = frozenset({ServerStatus.FAILED, ServerStatus.PARTIALLY_FAILED, ServerStatus.NOT_READY})  # do not start on another server with less time than this left
@@ -207,16 +205,19 @@ def _handle_server(state: _Run, server_id: str, *, listed: ServerPosture | None 
 
 def _assess_and_act(state: _Run, server_id: str, started: int, listed: ServerPosture | None,
                     bound_to_agency: tuple[str, ...] | None) -> ServerOutcome:
-    deps = state.deps
-    server = _ready_server(state, server_id, listed)
+    deps, wait_s = state.deps, state.deps.policy.limits.build_wait_seconds
+    server = posture.read_when_ready(deps.gateway, server_id, listed=listed, wait_s=wait_s,
+                                     deadline=deps.deadline, sleep=deps.sleep)
     if server is None:
         return _unfinished(state, server_id, started, ServerStatus.NOT_READY, "NotReady",
-                           f"still building after waiting up to {deps.policy.limits.build_wait_seconds} s",
-                           retryable=True)
-    server = _with_agency(state, server)
+                           f"still building after waiting up to {wait_s} s", retryable=True)
+    server = posture.with_agency(deps.gateway, server, project_id=deps.settings.project_id,
+                                 domain_id=deps.settings.domain_id)
+    if server.agency_name and server.agency is None:
+        state.notes.append(f"server {server.id} is bound to agency {server.agency_name}, which does not exist")
     assessment = rules.evaluate(server, deps.policy, now_ms=deps.clock(), own_agency=deps.settings.own_agency)
     if _needs_shared_check(assessment, deps.policy):
-        server = _with_other_servers(state, server, bound_to_agency)
+        server = posture.with_other_servers(deps.gateway, server, bound_to_agency)
         assessment = rules.evaluate(server, deps.policy, now_ms=deps.clock(), own_agency=deps.settings.own_agency)
     actions = planner.plan(server, assessment, deps.policy)
     outcomes = _execute(state, server, actions)
@@ -227,54 +228,10 @@ def _assess_and_act(state: _Run, server_id: str, started: int, listed: ServerPos
                          **_error_of(outcomes))
 
 
-def _ready_server(state: _Run, server_id: str, listed: ServerPosture | None) -> ServerPosture | None:
-    """The server with its metadata options once it is past BUILD (bounded wait); None if it never was."""
-    deps = state.deps
-    pending = [listed] if listed is not None else []
-
-    def read() -> ServerPosture | None:
-        server = pending.pop() if pending else deps.gateway.get_server(server_id)
-        return None if server.status in BUILDING else _with_metadata(state, server)
-
-    return poll_until(read, budget_s=deps.policy.limits.build_wait_seconds, deadline=deps.deadline,
-                      sleep=deps.sleep)
-
-
-def _with_metadata(state: _Run, server: ServerPosture) -> ServerPosture | None:
-    try:
-        options = state.deps.gateway.get_metadata_options(server.id)
-    except UnsupportedInRegion:
-        return dataclasses.replace(server, metadata_state=MetadataState.UNSUPPORTED_REGION)
-    except NotReady:
-        return None
-    return dataclasses.replace(server, metadata_state=MetadataState.OK, metadata=options)
-
-
-def _with_agency(state: _Run, server: ServerPosture) -> ServerPosture:
-    if not server.agency_name:
-        return server
-    deps = state.deps
-    found = deps.gateway.find_agency(server.agency_name)
-    if found is None:
-        state.notes.append(f"server {server.id} is bound to agency {server.agency_name}, which does not exist")
-        return server
-    grants = deps.gateway.list_agency_grants(found[0], project_id=deps.settings.project_id,
-                                             domain_id=deps.settings.domain_id)
-    return dataclasses.replace(server, agency=AgencyPosture(name=found[1], id=found[0], grants=grants))
-
-
 def _needs_shared_check(assessment: rules.Assessment, policy: Policy) -> bool:
     """Only stripping grants changes other servers; look for them only when there is something to strip."""
     return policy.agency.treatment == "strip_excess" and any(
         f.rule_id == rules.AGENCY_EXCESS_GRANT and f.remediable for f in assessment.findings)
-
-
-def _with_other_servers(state: _Run, server: ServerPosture, bound: tuple[str, ...] | None) -> ServerPosture:
-    if bound is not None:
-        others = tuple(s for s in bound if s != server.id)
-    else:
-        others = state.deps.gateway.servers_bound_to(server.agency_name, exclude=(server.id,), stop_after=1)
-    return dataclasses.replace(server, agency=dataclasses.replace(server.agency, other_bound_servers=others))
 
 
 def _execute(state: _Run, server: ServerPosture, actions: tuple[Action, ...]) -> tuple[ActionOutcome, ...]:

@@ -35,8 +35,8 @@ from bmsguard.settings import Settings
 
 OK, FAILED, IGNORED = "ok", "failed", "ignored"
 MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many servers (non-compliant ones first)
-MIN_SERVER_MS = 2_000
-_FAILED_STATUSES = frozenset({ServerStatus.FAILED, ServerStatus.PARTIALLY_FAILED, ServerStatus.NOT_READY})  # do not start on another server with less time than this left
+MIN_SERVER_MS = 2_000  # do not start on another server with less time than this left
+_FAILED_STATUSES = frozenset({ServerStatus.FAILED, ServerStatus.PARTIALLY_FAILED, ServerStatus.NOT_READY})
 
 
 @dataclass(frozen=True)

@@ -74,15 +74,16 @@ def _find_agency(session: Session, name: str) -> dict | None:
 
 
 def _grants(session: Session, agency_name: str, agency_id: str, our_roles: dict[str, str]) -> list[Resource]:
+    """The agency's roles on the home project and the account; roles deploy did not grant are not owned."""
     resources = []
     for scope, scope_id in (("project", session.target.project_id), ("domain", session.target.domain_id)):
         method, _, _, id_field = SCOPES[scope]
         request = model("iam", _request_class(method), agency_id=agency_id, **{id_field: scope_id})
         for role in (call(session.client("iam"), method, request) or {}).get("roles", []):
-            if role.get("id") in our_roles:
-                role_name = our_roles[role["id"]]
-                resources.append(Resource.of("grant", f"{agency_name}/{role_name}@{scope}:{scope_id}", {},
-                                             ident=role["id"], spec=(agency_name, role_name, scope, scope_id)))
+            ours = role.get("id") in our_roles
+            role_name = our_roles[role["id"]] if ours else role.get("display_name") or role.get("name") or role["id"]
+            resources.append(Resource.of("grant", f"{agency_name}/{role_name}@{scope}:{scope_id}", {},
+                                         ident=role["id"], owned=ours, spec=(agency_name, role_name, scope, scope_id)))
     return resources
 
 

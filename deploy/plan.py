@@ -21,6 +21,7 @@ class NotOurs(InputError):
 @dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
+    notes: tuple[str, ...] = ()  # things deploy found and deliberately leaves alone
 
     @property
     def empty(self) -> bool:
@@ -51,6 +52,7 @@ def diff(desired: Iterable[Resource], current: Iterable[Resource]) -> Plan:
     A wanted resource that exists without our marker stops the plan (``NotOurs``) - except a subscription,
     which is then left as it is (someone already subscribed that endpoint).
     """
+    current = list(current)
     found = {(r.kind, r.key): r for r in current}
     wanted = {(r.kind, r.key): r for r in desired}
     changes = []
@@ -66,7 +68,14 @@ def diff(desired: Iterable[Resource], current: Iterable[Resource]) -> Plan:
             action = "replace" if want.kind in REPLACED_KINDS else "update"
             changes.append(Change(action, want, have, field_changes(want, have)))
     changes.extend(Change("delete", None, have) for key, have in found.items() if key not in wanted and have.owned)
-    return Plan(tuple(sorted(changes, key=lambda c: c.order)))
+    return Plan(tuple(sorted(changes, key=lambda c: c.order)), _foreign_grant_notes(current))
+
+
+def _foreign_grant_notes(current: Iterable[Resource]) -> tuple[str, ...]:
+    """The function never strips its own agency, so a role someone else granted it deserves a look."""
+    return tuple(f"{r.spec[0]} also holds '{r.spec[1]}' on {r.spec[2]} {r.spec[3]}, granted outside deploy: "
+                 "left as is (the function never strips its own agency; review and revoke it if unneeded)"
+                 for r in current if r.kind == "grant" and not r.owned)
 
 
 def destroy_plan(current: Iterable[Resource]) -> Plan:
@@ -76,9 +85,10 @@ def destroy_plan(current: Iterable[Resource]) -> Plan:
 
 
 def render(plan: Plan, nothing: str = "No changes: the cloud matches the template.") -> str:
+    notes = [f"! {note}" for note in plan.notes]
     if plan.empty:
-        return nothing
-    lines = []
+        return "\n".join([*notes, nothing])
+    lines = notes
     for change in plan.changes:
         lines.append(f"{_SIGNS[change.action]} {change.action} {change.resource.label}")
         for field in change.fields:

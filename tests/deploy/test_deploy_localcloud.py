@@ -159,6 +159,17 @@ def test_a_trigger_deleted_by_hand_comes_back_on_the_next_deploy(deployed, cli):
     assert sorted(names) == ["bmsguard-bms-events", "bmsguard-sweep"]
 
 
+def test_a_role_granted_to_the_agency_outside_deploy_is_reported_not_removed(deployed, cli):
+    agency = deployed.iam.agency_named(TEMPLATE.agency.name)
+    deployed.iam.grant("project", deployed.project_id, agency.id, "2248cfbfe30fd36eb5a88082d39df438")
+    result = cli(deployed, "deploy")
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"! {TEMPLATE.agency.name} also holds 'BMS FullAccess' on project ")
+    assert "No changes" in result.out
+    roles = _by(deployed.dump()["agencies"], "name", TEMPLATE.agency.name)["roles"]["project"][deployed.project_id]
+    assert sorted(roles) == ["BMS FullAccess", "bmsguard-function-regional"]
+
+
 def test_plan_prints_differences_and_changes_nothing(localcloud, cli):
     cloud = localcloud(UNRELATED)
     before = cloud.dump()

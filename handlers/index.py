@@ -4,7 +4,8 @@ Thin: settings + policy (validated once per container) -> parse -> compose -> ``
 Malformed events get a "rejected" report and ignored ones an "ignored" report: both are logged and
 returned (retrying cannot change them) and make no cloud call. A retryable report is logged, its failure
 notification published by the service, and then raised as ``EventFailed`` so FunctionGraph's async retry
-and failure destination take over. Bad settings or policy raise the ``InputError`` naming the field. Nothing heavy is imported here: the SDK loads on the first cloud call.
+and failure destination take over. Bad settings or policy raise the ``InputError`` naming the field.
+Nothing heavy is imported here: the SDK loads on the first cloud call.
 """
 
 from __future__ import annotations

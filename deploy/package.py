@@ -88,9 +88,11 @@ def dependencies_dir(python_version: str, cache_dir: Path) -> Path:
         _pip_install(staging, python_version)
         _prune(staging)
         staging.rename(target)
-    except BaseException:
+    except OSError:
+        if not target.is_dir():  # not a parallel build that finished first
+            raise
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 
@@ -111,8 +113,12 @@ def _prune(target: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
     for dist_info in target.glob("*.dist-info"):
         for item in dist_info.iterdir():
-            if item.name not in KEPT_DIST_INFO:
-                shutil.rmtree(item) if item.is_dir() else item.unlink()
+            if item.name in KEPT_DIST_INFO:
+                continue
+            if item.is_dir():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
 
 
 def _code_files(root: Path) -> Iterator[tuple[str, Path]]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bmsguard.events import cts_operations
+from bmsguard.events import cts_operations, parse_event
+from bmsguard.model import TriggerKind
 from bmsguard.settings import USER_DATA_KEYS
 from deploy.placeholders import Placeholders, resolve
 from deploy.template import DEFAULT_TEMPLATE, TemplateError, load_template, parse_template
@@ -26,6 +27,14 @@ def test_iam_trigger_lives_in_the_global_trace_region_and_bms_trigger_with_the_f
     by_service = {op.split(":")[0]: t for t in load_template().triggers if t.type == "CTS" for op in t.operations}
     assert by_service["IAM"].region == "ap-southeast-1"
     assert by_service["BMS"].region == ""
+
+
+def test_timer_trigger_event_is_parsed_as_an_enforcing_sweep():
+    timer = next(t for t in load_template().triggers if t.type == "TIMER")
+    event = {"version": "v1.0", "time": "2026-12-03T08:30:00+08:00", "trigger_type": "TIMER",
+             "trigger_name": timer.name, "user_event": timer.user_event}
+    trigger = parse_event(event)
+    assert (trigger.kind, trigger.source, trigger.mode_override) == (TriggerKind.SWEEP, "timer", "")
 
 
 def test_user_data_sets_only_settings_the_function_reads():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -78,8 +79,10 @@ def _notifications(template: Template, stack: str) -> list[Resource]:
     topic = template.topic
     resources = [Resource.of("topic", topic.name, {"display_name": f"{topic.display_name} {stack}".strip()})]
     for sub in topic.subscriptions:
-        resources.append(Resource.of("subscription", f"{topic.name}/{sub.protocol}:{sub.endpoint}",
-                                     {"remark": f"{sub.remark} {stack}".strip()}, spec=sub))
+        # A subscription has nothing deploy can change in place (SMN has no update): its remark, with the
+        # marker, is written once at creation.
+        marked = dataclasses.replace(sub, remark=f"{sub.remark} {stack}".strip())
+        resources.append(Resource.of("subscription", f"{topic.name}/{sub.protocol}:{sub.endpoint}", {}, spec=marked))
     return resources
 
 

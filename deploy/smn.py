@@ -22,7 +22,7 @@ def read(session: Session, topic_name: str, stack_marker: str) -> list[Resource]
     for sub in _subscriptions(session, urn):
         remark = sub.get("remark") or ""
         resources.append(Resource.of("subscription", f"{topic_name}/{sub.get('protocol')}:{sub.get('endpoint')}",
-                                     {"remark": remark}, ident=sub["subscription_urn"], owned=stack_marker in remark))
+                                     {}, ident=sub["subscription_urn"], owned=stack_marker in remark))
     return resources
 
 
@@ -46,21 +46,16 @@ def create(applying: Applying, desired: Resource) -> None:
         return
     sub = desired.spec
     body = model("smn", "AddSubscriptionRequestBody", protocol=sub.protocol, endpoint=sub.endpoint,
-                 remark=desired.prop("remark"))
+                 remark=sub.remark)
     request = model("smn", "AddSubscriptionRequest", topic_urn=_topic_urn(desired, ids), body=body)
     call(session.client("smn"), "add_subscription", request)
 
 
 def update(applying: Applying, desired: Resource, current: Resource) -> None:
-    session = applying.session
-    if desired.kind == "topic":
-        body = model("smn", "UpdateTopicRequestBody", display_name=desired.prop("display_name"))
-        call(session.client("smn"), "update_topic", model("smn", "UpdateTopicRequest", topic_urn=current.ident,
-                                                             body=body))
-        return
-    # SMN cannot change a subscription's remark: subscribe again, then drop the old one.
-    create(applying, desired)
-    delete(applying, current)
+    """Only a topic's display name is updated in place; subscriptions have no managed settings."""
+    body = model("smn", "UpdateTopicRequestBody", display_name=desired.prop("display_name"))
+    call(applying.session.client("smn"), "update_topic",
+         model("smn", "UpdateTopicRequest", topic_urn=current.ident, body=body))
 
 
 def delete(applying: Applying, current: Resource) -> None:

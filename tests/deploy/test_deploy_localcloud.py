@@ -206,6 +206,19 @@ def test_memory_change_updates_the_function_and_its_copy_in_place(deployed, cli,
         "bmsguard": 512, "bmsguard-ap-southeast-1": 512}
 
 
+def test_topic_display_name_is_updated_in_place_and_a_new_remark_changes_nothing(deployed, cli, tmp_path):
+    def edit(data):
+        data["notifications"]["topic"]["display_name"] = "BMS guard"
+        data["notifications"]["subscriptions"][0]["remark"] = "another team"
+
+    result = cli(deployed, "deploy", template=_edited_template(tmp_path, edit))
+    assert result.code == 0, result.err
+    assert [line for line in result.out.splitlines() if line[:1] in "+-~"] == [f"~ update topic {TEMPLATE.topic.name}"]
+    topic = _by(deployed.dump()["topics"], "name", TEMPLATE.topic.name)
+    assert topic["display_name"] == "BMS guard [bmsguard-managed:bmsguard]"
+    assert [s["endpoint"] for s in topic["subscriptions"]] == [ALERT_EMAIL]
+
+
 def test_disabling_the_iam_trigger_removes_the_regional_copy_only(deployed, cli, tmp_path):
     template = _edited_template(tmp_path, lambda data: _by(data["triggers"], "name", "bmsguard-iam-events").update(
         enabled=False))

@@ -35,6 +35,7 @@ from bmsguard.settings import Settings
 
 OK, FAILED, IGNORED = "ok", "failed", "ignored"
 MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many servers (non-compliant ones first)
+MAX_FAILURE_SERVERS = 20  # servers named in the event-failure message (the ones that failed retryably)
 MIN_SERVER_MS = 2_000  # do not start on another server with less time than this left
 _FAILED_STATUSES = frozenset({ServerStatus.FAILED, ServerStatus.PARTIALLY_FAILED, ServerStatus.NOT_READY})
 
@@ -318,8 +319,10 @@ def _notify_event_failure(report: Report, deps: Deps) -> Report:
     """Tell people the event could not be completed (FunctionGraph will retry it)."""
     from bmsguard import render
 
+    failing = tuple(s for s in report.servers if s.retryable or s.notification_error)[:MAX_FAILURE_SERVERS]
     try:
-        notification = render.render_event_failure(report, region=deps.settings.region)
+        notification = render.render_event_failure(dataclasses.replace(report, servers=failing),
+                                                   region=deps.settings.region)
         deps.gateway.publish(deps.settings.topic_urn, notification)
     except (CloudError, OutOfTime) as exc:
         note = f"the failure notification could not be published: {type(exc).__name__}: {exc}"

@@ -21,6 +21,7 @@ from bmsguard.model import Report
 from bmsguard.settings import Settings
 
 MAX_EXCEPTION_REPORT_CHARS = 8_000
+MAX_RETURN_BYTES = 200_000  # FunctionGraph keeps at most 256 KB of an async invocation's result
 
 
 class EventFailed(Exception):
@@ -67,7 +68,7 @@ def handle(event: Any, context: Any, *, sleep: Callable[[float], None] | None = 
     except SettingsError as exc:  # found when the first client is built: no credentials, region unknown
         _fail_configuration(exc, request_id, received, clock)
     logs.log_report(report, secrets)
-    result = report.to_dict()
+    result = fit_for_return(report.to_dict())
     if report.retryable:
         raise EventFailed(result, secrets)
     return result
@@ -110,6 +111,26 @@ def _fail_configuration(exc: InputError, request_id: str, received: int, clock: 
 def _request_id(context: Any) -> str:
     getter = getattr(context, "getRequestID", None)
     return str(getter() or "") if getter else ""
+
+
+def fit_for_return(report: dict[str, Any]) -> dict[str, Any]:
+    """The report dict, with servers reduced to their summary when the whole would be too large to return
+    (the full detail is in the per-action log lines and the per-server notifications)."""
+    if len(json.dumps(report, default=str)) <= MAX_RETURN_BYTES:
+        return report
+    servers = [_server_summary(server) for server in report.get("servers") or ()]
+    note = "servers reduced to summaries to fit the result size limit; details are in the logs"
+    return dict(report, servers=servers, reason="; ".join(filter(None, [report.get("reason"), note])))
+
+
+def _server_summary(server: dict[str, Any]) -> dict[str, Any]:
+    keep = ("server_id", "status", "mode", "error_code", "error", "retryable", "notified", "notification_error")
+    summary = {key: server.get(key) for key in keep}
+    summary["findings"] = [finding.get("rule_id") for finding in server.get("findings") or ()]
+    summary["outcomes"] = [{"action": (o.get("action") or {}).get("kind"), "status": o.get("status"),
+                            "target": ((o.get("action") or {}).get("grant") or {}).get("display_name", "")}
+                           for o in server.get("outcomes") or ()]
+    return summary
 
 
 def compact_json(report: dict[str, Any]) -> str:

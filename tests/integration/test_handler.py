@@ -12,7 +12,7 @@ import pytest
 from bmsguard.errors import PolicyError, SettingsError
 from handlers.index import handler
 from localcloud.runtime import FunctionContext
-from tests.integration.harness import APP_06, BATCH_02, ROOT, invoke, load_event, user_data
+from tests.integration.harness import APP_06, BATCH_02, ROOT, demo_world, invoke, load_event, user_data
 
 
 def test_importing_the_handler_loads_no_sdk():
@@ -105,3 +105,19 @@ def test_sweep_report_stays_small(localcloud):
     assert run.report["status"] == "ok"
     assert run.report["servers"] == [] and "300 compliant servers not listed" in run.report["reason"]
     assert len(json.dumps(run.report)) < 256 * 1024
+
+
+def test_large_report_is_reduced_to_server_summaries(localcloud):
+    world = demo_world()
+    world["servers"] = [{"id": f"00000000-0000-4000-8000-{i:012d}", "name": f"bms-{i}", "status": "ACTIVE",
+                         "agency": "bms_ops_agency",
+                         "metadata_options": {"http_endpoint": "enabled", "http_tokens": "required"}}
+                        for i in range(60)]
+    world["jobs"] = []
+    cloud = localcloud(world)
+    run = invoke(cloud, {"sweep": True})
+    assert len(json.dumps(run.report)) < 256 * 1024
+    assert len(run.report["servers"]) == 60 and "summaries" in run.report["reason"]
+    first = run.report["servers"][0]
+    assert first["status"] == "reported" and "agency.excess-grant" in first["findings"]
+    assert run.writes() == []  # shared by 60 servers: reported, never stripped

@@ -219,6 +219,23 @@ def test_topic_display_name_is_updated_in_place_and_a_new_remark_changes_nothing
     assert [s["endpoint"] for s in topic["subscriptions"]] == [ALERT_EMAIL]
 
 
+def test_a_policy_edit_updates_the_custom_role_in_place(deployed, cli, tmp_path):
+    def drop_publish(data):
+        del _by(data["agency"]["policies"], "name", "bmsguard-function-regional")["actions"]["smn:topic:publish"]
+
+    before = _by(deployed.dump()["roles"], "name", "bmsguard-function-regional")["id"]
+    result = cli(deployed, "deploy", template=_edited_template(tmp_path, drop_publish))
+    assert result.code == 0, result.err
+    assert [line for line in result.out.splitlines() if line[:1] in "+-~"] == [
+        "~ update role bmsguard-function-regional"]
+    state = deployed.dump()
+    role = _by(state["roles"], "name", "bmsguard-function-regional")
+    assert "smn:topic:publish" not in role["statements"][0]["actions"] and len(role["statements"][0]["actions"]) == 5
+    assert role["id"] == before
+    agency = _by(state["agencies"], "name", TEMPLATE.agency.name)
+    assert agency["roles"]["project"] == {deployed.project_id: ["bmsguard-function-regional"]}
+
+
 def test_disabling_the_iam_trigger_removes_the_regional_copy_only(deployed, cli, tmp_path):
     template = _edited_template(tmp_path, lambda data: _by(data["triggers"], "name", "bmsguard-iam-events").update(
         enabled=False))

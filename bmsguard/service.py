@@ -37,6 +37,7 @@ OK, FAILED, IGNORED = "ok", "failed", "ignored"
 MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many servers (non-compliant ones first)
 MAX_FAILURE_SERVERS = 20  # servers named in the event-failure message (the ones that failed retryably)
 MIN_SERVER_MS = 2_000  # do not start on another server with less time than this left
+_BMS_KINDS = frozenset({TriggerKind.SERVER_CREATED, TriggerKind.JOB_COMPLETED, TriggerKind.SERVER_CHANGED})
 _FAILED_STATUSES = frozenset({ServerStatus.FAILED, ServerStatus.PARTIALLY_FAILED, ServerStatus.NOT_READY})
 
 
@@ -67,9 +68,9 @@ class _Run:
 
 def run(trigger: Trigger, deps: Deps) -> Report:
     state = _Run(trigger=trigger, deps=deps, mode=effective_mode(trigger, deps), received_at_ms=deps.clock())
-    why_own = own_action_reason(trigger, deps.settings)
-    if why_own:
-        return Report(status=IGNORED, mode=state.mode, trigger=trigger, reason=why_own,
+    why_not = own_action_reason(trigger, deps.settings) or other_project_reason(trigger, deps.settings)
+    if why_not:
+        return Report(status=IGNORED, mode=state.mode, trigger=trigger, reason=why_not,
                       request_id=deps.request_id, received_at_ms=state.received_at_ms,
                       finished_at_ms=deps.clock())
     try:
@@ -100,6 +101,14 @@ def own_action_reason(trigger: Trigger, settings: Settings) -> str:
     if actor.access_key_id and actor.access_key_id == settings.credentials.access_key:
         return "event caused by bmsguard's own access key (loop breaker)"
     return ""
+
+
+def other_project_reason(trigger: Trigger, settings: Settings) -> str:
+    """Why a BMS event is not ours: it names another project ("" if it is ours or names none).
+    IAM traces are account-wide (global service), so they are never filtered by project."""
+    if trigger.kind not in _BMS_KINDS or not trigger.project_id or trigger.project_id == settings.project_id:
+        return ""
+    return f"event for project {trigger.project_id}; this function handles project {settings.project_id}"
 
 
 # ---------------------------------------------------------------- targets

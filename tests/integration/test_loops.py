@@ -62,3 +62,12 @@ def test_each_world_is_its_own_container(localcloud):
     for _ in range(4):
         cloud = localcloud("events/worlds/demo.yaml")
         assert invoke(cloud, {"server_ids": [PROD_01]}).server(PROD_01)["status"] == "remediated"
+
+
+def test_bms_event_of_another_project_is_ignored_without_a_call(localcloud):
+    cloud = localcloud("events/worlds/demo.yaml")
+    event = load_event("cts_bms_metadata_options_v1.json")
+    event["cts"]["project_id"] = "ffffffffffffffffffffffffffffffff"
+    run = invoke(cloud, event)
+    assert run.report["status"] == "ignored" and "project" in run.report["reason"]
+    assert cloud.calls == []

@@ -163,11 +163,12 @@ def _agency_servers(state: _Run) -> None:
             state.notes.append(f"agency {trigger.agency_id} no longer exists")
             return
         name = found[1]
-    bound = gateway.servers_bound_to(name)
-    if not bound:
+    listed = [server for server in gateway.iter_servers() if server.agency_name == name]
+    if not listed:
         state.notes.append(f"no BMS in project {state.deps.settings.project_id} is bound to agency {name}")
-    for server_id in bound:
-        _handle_server(state, server_id, bound_to_agency=bound)
+    bound = tuple(server.id for server in listed)
+    for server in listed:
+        _handle_server(state, server.id, listed=server, bound_to_agency=bound)
 
 
 def _sweep(state: _Run) -> None:

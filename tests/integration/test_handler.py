@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from bmsguard.errors import PolicyError, SettingsError
-from handlers.index import handler
+from handlers.index import handler, initializer
 from localcloud.runtime import FunctionContext
 from tests.integration.harness import APP_06, BATCH_02, ROOT, demo_world, invoke, load_event, user_data
 
@@ -121,3 +121,13 @@ def test_large_report_is_reduced_to_server_summaries(localcloud):
     first = run.report["servers"][0]
     assert first["status"] == "reported" and "agency.excess-grant" in first["findings"]
     assert run.writes() == []  # shared by 60 servers: reported, never stripped
+
+
+def test_initializer_validates_settings_and_policy_up_front(localcloud):
+    cloud = localcloud("events/worlds/demo.yaml")
+    initializer(FunctionContext.for_cloud(cloud, user_data=user_data(cloud)))
+    with pytest.raises(PolicyError, match="mode"):
+        initializer(FunctionContext.for_cloud(cloud, user_data=user_data(cloud, BMSGUARD_POLICY="mode: never")))
+    with pytest.raises(SettingsError, match="BMSGUARD_DOMAIN_ID"):
+        initializer(FunctionContext.for_cloud(cloud, user_data=user_data(cloud, BMSGUARD_DOMAIN_ID="")))
+    assert cloud.calls == []

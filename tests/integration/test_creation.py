@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.integration.harness import (
+    BATCH_02,
     PROD_01,
     WEB_03,
     FakeClock,
@@ -101,3 +102,15 @@ def test_server_deleted_before_inspection_is_gone_and_quiet(localcloud):
     assert not run.raised
     assert run.statuses() == {"0000dead-0000-4000-8000-000000000000": "gone"}
     assert run.published == []
+
+
+def test_sweep_that_runs_out_of_time_fails_for_retry(localcloud):
+    world = demo_world()
+    for server_id in (PROD_01, BATCH_02):  # the first two servers of the listing never finish building
+        server_entry(world, server_id).update(status="BUILD", active_after_reads=1000)
+    cloud = localcloud(world)
+    run = invoke(cloud, load_event("timer_sweep.json"), clock=FakeClock(), timeout_s=20)
+    assert run.raised and run.report["retryable"]
+    assert "sweep stopped after 2 of 6 servers" in run.report["reason"]
+    assert set(run.statuses().values()) == {"not_ready"}
+    assert run.writes() == []

@@ -39,6 +39,10 @@ class MissingSetting(InputError):
 class CloudCallFailed(Exception):
     """An SDK call failed; the message has the operation, status and the service's error code/message."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
 
 class Session:
     """Where deploy works and the clients to get there. ``repr`` never shows the keys."""
@@ -105,7 +109,8 @@ def call(client: Any, method: str, request: Any) -> Any:
     try:
         response = operation(request)
     except ServiceResponseException as exc:
-        raise CloudCallFailed(f"{method} failed: HTTP {exc.status_code} {exc.error_code}: {exc.error_msg}") from None
+        raise CloudCallFailed(f"{method} failed: HTTP {exc.status_code} {exc.error_code}: {exc.error_msg}",
+                              exc.status_code) from None
     except SdkException as exc:
         raise CloudCallFailed(f"{method} failed: {exc.error_msg}") from None
     raw = getattr(response, "raw_content", b"") or b""
@@ -113,4 +118,4 @@ def call(client: Any, method: str, request: Any) -> Any:
 
 
 def not_found(error: CloudCallFailed) -> bool:
-    return " HTTP 404 " in f" {error} "
+    return error.status == 404

@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Callable
 
 from bmsguard.cloud.retry import Deadline, poll_until
-from bmsguard.errors import NotReady, UnsupportedInRegion
+from bmsguard.errors import NotReady, ResourceGone, UnsupportedInRegion
 from bmsguard.model import AgencyPosture, MetadataState, ServerPosture
 
 BUILDING = frozenset({"BUILD", "building"})
@@ -46,7 +46,10 @@ def with_agency(gateway, server: ServerPosture, *, project_id: str, domain_id: s
     found = gateway.find_agency(server.agency_name)
     if found is None:
         return server
-    grants = gateway.list_agency_grants(found[0], project_id=project_id, domain_id=domain_id)
+    try:
+        grants = gateway.list_agency_grants(found[0], project_id=project_id, domain_id=domain_id)
+    except ResourceGone:  # deleted between the look-up and the listing: the server is not gone
+        return server
     return dataclasses.replace(server, agency=AgencyPosture(name=found[1], id=found[0], grants=grants))
 
 

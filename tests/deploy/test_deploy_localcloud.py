@@ -277,6 +277,19 @@ def test_destroy_removes_only_what_deploy_created(deployed, cli):
     assert "Nothing to remove" in cli(deployed, "destroy").out
 
 
+def test_a_failed_call_stops_deploy_with_exit_1_and_the_next_deploy_resumes(localcloud, cli):
+    cloud = localcloud(UNRELATED)
+    cloud.add_fault(service="functiongraph", operation="CreateFunctionTrigger", status=500, error_code="FSS.0500",
+                    times=1)
+    failed = cli(cloud, "deploy")
+    assert failed.code == 1
+    assert failed.err.startswith("failed: create_function_trigger failed: HTTP 500 FSS.0500")
+    resumed = cli(cloud, "deploy")
+    assert resumed.code == 0, resumed.err
+    assert "Plan: 3 to create" in resumed.out
+    assert "No changes" in cli(cloud, "deploy").out
+
+
 def test_deploy_refuses_to_take_over_a_same_named_resource(localcloud, cli):
     cloud = localcloud({"functions": [{"func_name": "bmsguard", "runtime": "Python3.10", "handler": "x.y"}]})
     result = cli(cloud, "deploy")

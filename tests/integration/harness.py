@@ -19,7 +19,6 @@ from localcloud.runtime import FunctionContext
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-DATA = Path(__file__).resolve().parent / "data"
 DEMO_WORLD = EVENTS / "worlds" / "demo.yaml"
 
 PROD_01 = "53206ed0-56de-4d6b-b8d8-4d8c3c2b2bd1"  # BUILD, V1 open, bms_app_agency (admin)

@@ -51,6 +51,12 @@ class Deps:
     sleep: Callable[[float], None] = lambda _s: None
     ledger: RemediationLedger | None = None
     request_id: str = ""
+    notifier: Callable[[Any], str] | None = None  # publishes a rendered notification; default: SMN topic
+
+    def publish(self, notification: Any) -> str:
+        if self.notifier is not None:
+            return self.notifier(notification)
+        return self.gateway.publish(self.settings.topic_urn, notification)
 
 
 @dataclass
@@ -298,7 +304,7 @@ def _notify(state: _Run, outcome: ServerOutcome) -> ServerOutcome:
         return outcome
     try:
         notification = render.render_notification(outcome, state.trigger, region=deps.settings.region)
-        deps.gateway.publish(deps.settings.topic_urn, notification)
+        deps.publish(notification)
     except (CloudError, OutOfTime) as exc:
         return dataclasses.replace(outcome, notification_error=f"{type(exc).__name__}: {exc}")
     return dataclasses.replace(outcome, notified=True)
@@ -333,7 +339,7 @@ def _notify_event_failure(report: Report, deps: Deps) -> Report:
     try:
         notification = render.render_event_failure(dataclasses.replace(report, servers=failing),
                                                    region=deps.settings.region)
-        deps.gateway.publish(deps.settings.topic_urn, notification)
+        deps.publish(notification)
     except (CloudError, OutOfTime) as exc:
         note = f"the failure notification could not be published: {type(exc).__name__}: {exc}"
         report = dataclasses.replace(report, reason="; ".join(filter(None, [report.reason, note])))

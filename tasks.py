@@ -59,6 +59,8 @@ def test(args: list[str]) -> None:
 
 def compat(args: list[str]) -> None:
     """The function ships for FunctionGraph's Python 3.10 and 3.12: run its tests there when they exist."""
+    from deploy.interpreters import find_python
+
     found = [(v, p) for v, p in ((v, find_python(v)) for v in ("3.10", "3.12")) if p]
     for version, python in found:
         env_dir = ROOT / f".venv-{version}"
@@ -72,19 +74,6 @@ def compat(args: list[str]) -> None:
     missing = sorted({"3.10", "3.12"} - {v for v, _ in found})
     if missing:
         print(f"compat: no Python {', '.join(missing)} on this machine; not tested there")
-
-
-def find_python(version: str) -> str | None:
-    """A working interpreter of that version: pyenv's own installs first (its shims may point nowhere)."""
-    import shutil
-
-    candidates = [*sorted(Path.home().glob(f".pyenv/versions/{version}*/bin/python")), shutil.which(f"python{version}")]
-    for candidate in filter(None, candidates):
-        probe = subprocess.run([str(candidate), "-c", "import sys; print(sys.version_info[:2])"],
-                               capture_output=True, text=True)
-        if probe.returncode == 0 and probe.stdout.strip() == str(tuple(map(int, version.split(".")))):
-            return str(candidate)
-    return None
 
 
 def lint(args: list[str]) -> None:

@@ -56,6 +56,9 @@ def run_package(args: argparse.Namespace) -> int:
         output = args.output or DEFAULT_OUTPUT_DIR / f"bmsguard-{runtime.lower()}.zip"
         built = build_package(output, python_version=RUNTIMES[runtime])
         print(f"wrote {built.path}: {built.size_mb:.2f} MB, {len(built.entries)} files, sha256 {built.sha256}")
+        if not built.bytecode:
+            print(f"note: no CPython {RUNTIMES[runtime]} on this machine, so the zip ships sources only; "
+                  "each cold start then compiles the SDK modules (about 1 s)")
         return 0
 
     return _guarded(work)

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy.bytecode import with_bytecode
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = Path(__file__).resolve().parent / "requirements-runtime.txt"
 CODE_PACKAGES = ("bmsguard", "handlers")
@@ -49,6 +51,7 @@ class Package:
     size: int
     sha256: str
     entries: tuple[str, ...]
+    bytecode: bool = False  # pre-compiled .pyc for the cold-start modules (needs the target CPython here)
 
     @property
     def size_mb(self) -> float:
@@ -64,15 +67,19 @@ def build_package(output: Path, *, python_version: str = "3.10", cache_dir: Path
                   root: Path = ROOT) -> Package:
     """Write the zip to ``output`` and describe it. ``python_version``: "3.10" or "3.12"."""
     deps = dependencies_dir(python_version, cache_dir or default_cache_dir())
-    files: dict[str, Path | bytes] = {**dict(_tree_files(deps)), **dict(_code_files(root)), "index.py": INDEX_PY.encode()}
+    sources = {**dict(_tree_files(deps)), **dict(_code_files(root)), "index.py": INDEX_PY.encode()}
+    files = {name: content if isinstance(content, bytes) else content.read_bytes()
+             for name, content in sources.items()}
+    compiled = with_bytecode(files, python_version)
+    files = compiled or files
     names = tuple(sorted(files))
     output.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name in names:
-            content = files[name]
-            _add(archive, name, content if isinstance(content, bytes) else content.read_bytes())
+            _add(archive, name, files[name])
     data = output.read_bytes()
-    return Package(path=output, size=len(data), sha256=hashlib.sha256(data).hexdigest(), entries=names)
+    return Package(path=output, size=len(data), sha256=hashlib.sha256(data).hexdigest(), entries=names,
+                   bytecode=compiled is not None)
 
 
 def dependencies_dir(python_version: str, cache_dir: Path) -> Path:

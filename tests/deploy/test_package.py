@@ -70,12 +70,33 @@ def test_same_inputs_give_the_same_bytes(built, code_snapshot, tmp_path):
 
 
 def test_only_runtime_code_and_dependencies_are_inside(built):
-    _, package = built
+    runtime, package = built
     names = zipfile.ZipFile(package.path).namelist()
     assert names == sorted(names)
     assert {"index.py", "handlers/index.py", "bmsguard/default_policy.yaml", "bmsguard/cloud/gateway.py"} <= set(names)
     assert not [n for n in names if n.startswith(FORBIDDEN_PREFIXES)]
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.endswith("/RECORD")]
+    assert not [n for n in names if n.endswith("/RECORD")]
+    tag = f".cpython-{RUNTIMES[runtime].replace('.', '')}.pyc"
+    own_bytecode = [n for n in names if "__pycache__" in n]
+    assert all(n.startswith(("bmsguard/", "handlers/", "__pycache__/index")) and n.endswith(tag) for n in own_bytecode)
+
+
+def test_bytecode_is_for_the_target_runtime_and_only_for_imported_modules(built):
+    """Sourceless .pyc replace only the third-party sources a cold start imports; our code keeps its sources."""
+    runtime, package = built
+    interpreter = INTERPRETERS[RUNTIMES[runtime]]
+    if not interpreter.exists():
+        pytest.skip(f"no {runtime} interpreter at {interpreter}: the package ships sources only")
+    assert package.bytecode
+    archive = zipfile.ZipFile(package.path)
+    pycs = [n for n in archive.namelist() if n.endswith(".pyc")]
+    magic = subprocess.run([str(interpreter), "-c", "import importlib.util,sys; sys.stdout.write(importlib.util.MAGIC_NUMBER.hex())"],
+                           capture_output=True, text=True, check=True).stdout
+    assert {archive.read(n)[:4].hex() for n in pycs} == {magic}
+    names = set(archive.namelist())
+    assert "huaweicloudsdkiam/v3/iam_client.pyc" in names and "huaweicloudsdkiam/v3/iam_client.py" not in names
+    assert "bmsguard/service.py" in names and f"bmsguard/__pycache__/service.cpython-{RUNTIMES[runtime].replace('.', '')}.pyc" in names
+    assert not [n for n in pycs if n.startswith("huaweicloudsdkfunctiongraph/")]
 
 
 def test_entries_have_fixed_timestamps_and_permissions(built):

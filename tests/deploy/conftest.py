@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.commands import add_commands
+from bmsguard_cli.main import main
 from deploy.package import build_package
 
 ALERT_EMAIL = "sec@example.com"
@@ -37,9 +36,6 @@ def sha512_of() -> Callable[[Path], str]:
 @pytest.fixture
 def cli(monkeypatch, capsys, package_zip) -> Callable[..., Run]:
     """``cli(cloud, "deploy", "--plan", template=path)``: run one command against ``cloud`` as user alice."""
-    parser = argparse.ArgumentParser(prog="bmsguard")
-    add_commands(parser.add_subparsers())
-
     def run(cloud, command: str, *options: str, template: Path | None = None, package: bool = True,
             unset: tuple[str, ...] = ()) -> Run:
         alice = cloud.credential("alice")
@@ -56,9 +52,8 @@ def cli(monkeypatch, capsys, package_zip) -> Callable[..., Run]:
             argv += ["--template", str(template)]
         if command == "deploy" and package:
             argv += ["--package", str(package_zip)]
-        args = parser.parse_args(argv)
         capsys.readouterr()
-        code = args.func(args)
+        code = main(argv)  # the real `bmsguard` entry point
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 

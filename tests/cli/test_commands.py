@@ -80,3 +80,11 @@ def test_console_script_runs_from_a_shell():
                             capture_output=True, text=True, cwd=ROOT, env={**os.environ}, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "bms-batch-02" in result.stdout and "changed:" in result.stdout
+
+
+def test_sweep_live_without_credentials_names_the_missing_variable(capsys, monkeypatch):
+    for name in ("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID",
+                 "HUAWEICLOUD_SDK_DOMAIN_ID", "BMSGUARD_REGION", "BMSGUARD_TOPIC_URN"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["sweep", "--live", "--dry-run"]) == 2
+    assert "--live needs the environment variable HUAWEICLOUD_SDK_AK" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from typing import Any
 
 from localcloud import world as world_format
 from localcloud.dispatch import Dispatcher
-from localcloud.faults import FaultBook, RateLimit, check_services
+from localcloud.faults import FaultBook, RateLimit, check_fault_kind, check_services
 from localcloud.inprocess import InProcessAdapter
 from localcloud.services import SERVICES
 from localcloud.wire import WorldError
@@ -93,12 +93,15 @@ class LocalCloud:
 
     def add_fault(self, *, service: str, operation: str | None = None, status: int | None = None,
                   error_code: str = "", error_msg: str | None = None, times: int | None = None,
-                  probability: float | None = None, latency_ms: int = 0, seed: int | None = None) -> None:
+                  probability: float | None = None, latency_ms: int = 0, seed: int | None = None,
+                  swallow: bool = False) -> None:
+        """``swallow=True``: matching calls answer as a success would but change nothing (docs/localcloud.md)."""
         if service not in self.service_names:
             raise ValueError(f"unknown service {service!r} (known: {', '.join(self.service_names)})")
+        check_fault_kind(status, latency_ms, swallow, lambda field, problem: ValueError(f"{field}: {problem}"))
         self.faultbook.add_fault(service=service, operation=operation, status=status, error_code=error_code,
                                  error_msg=error_msg, times=times, probability=probability,
-                                 latency_ms=latency_ms, seed=seed)
+                                 latency_ms=latency_ms, seed=seed, swallow=swallow)
 
     def set_rate_limit(self, *, service: str, operation: str | None = None, rate: float,
                        burst: int = 1) -> RateLimit:

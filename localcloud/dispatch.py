@@ -3,6 +3,7 @@ CTS trace, call log, ``X-Request-Id``."""
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from localcloud import cts, signing
+from localcloud.faults import Fault
 from localcloud.wire import ApiError, Reply, Request, Route
 
 UNSIGNED_ERROR = ("APIG.0301", "Incorrect IAM authentication information: {}")
@@ -58,13 +60,14 @@ class Dispatcher:
             return self._response(reply, request.request_id)
         route, params = matched
         with self.lock:
-            refusal, latency_ms = self._admit(route, request, raw_path, query_pairs)
-        if latency_ms:
-            time.sleep(latency_ms / 1000.0)
+            refusal, fault = self._admit(route, request, raw_path, query_pairs)
+        if fault and fault.latency_ms:
+            time.sleep(fault.latency_ms / 1000.0)
+        swallowed = bool(fault and fault.swallow)
         with self.lock:
-            reply = refusal or self._run(route, params, request)
+            reply = refusal or (self._run_swallowed if swallowed else self._run)(route, params, request)
             self._log(route, request, reply)
-            if route.writes and 200 <= reply.status < 300:
+            if route.writes and 200 <= reply.status < 300 and not swallowed:
                 self.traces.append(cts.build_trace(self.cloud, route, request, reply))
         return self._response(reply, request.request_id)
 
@@ -76,20 +79,31 @@ class Dispatcher:
         return None
 
     def _admit(self, route: Route, request: Request, raw_path: str,
-               query_pairs: list[tuple[str, str]]) -> tuple[Reply | None, int]:
-        """Signature, rate limit and injected faults: (refusal or None, latency to add in ms)."""
+               query_pairs: list[tuple[str, str]]) -> tuple[Reply | None, Fault | None]:
+        """Signature, rate limit and injected faults: (refusal or None, the fault that struck or None)."""
         try:
             credential = signing.verify(request.method, raw_path, query_pairs, request.headers, request.body,
                                         self.cloud.credentials_by_ak)
         except signing.SignatureError as exc:
             code, template = UNSIGNED_ERROR
-            return ApiError(401, code, template.format(exc)).to_reply(request.request_id), 0
+            return ApiError(401, code, template.format(exc)).to_reply(request.request_id), None
         request.caller = credential.identity
         throttled = self.cloud.faultbook.throttle(route.service, route.operation)
         if throttled:
-            return throttled.to_reply(request.request_id), 0
-        latency_ms, error = self.cloud.faultbook.inject(route.service, route.operation)
-        return (error.to_reply(request.request_id) if error else None), latency_ms
+            return throttled.to_reply(request.request_id), None
+        fault = self.cloud.faultbook.strike(route.service, route.operation)
+        error = fault.error() if fault else None
+        return (error.to_reply(request.request_id) if error else None), fault
+
+    def _run_swallowed(self, route: Route, params: dict[str, str], request: Request) -> Reply:
+        """Answer exactly as the handler would, against a scratch copy of the service's state that is then
+        thrown away: the write is lost."""
+        backend = getattr(self.cloud, route.service)
+        setattr(self.cloud, route.service, copy.deepcopy(backend, {id(self.cloud): self.cloud}))
+        try:
+            return self._run(route, params, request)
+        finally:
+            setattr(self.cloud, route.service, backend)
 
     def _run(self, route: Route, params: dict[str, str], request: Request) -> Reply:
         try:

@@ -1,5 +1,6 @@
-"""Injected faults (an error for the next N calls or with a seeded probability, added latency) and
-token-bucket rate limits answering 429 ``APIG.0308`` like Huawei's API gateway."""
+"""Injected faults (an error for the next N calls or with a seeded probability, added latency, a write
+that answers like a success but is lost) and token-bucket rate limits answering 429 ``APIG.0308`` like
+Huawei's API gateway."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def throttle_message(limit: int) -> str:
 
 @dataclass
 class Fault:
-    """Answers ``status``/``error_code`` for matching calls; ``operation`` None matches every operation."""
+    """Answers ``status``/``error_code`` for matching calls; ``operation`` None matches every operation.
+    ``swallow``: the call answers as a success would but changes nothing (a lost write, a stale read-back)."""
 
     service: str
     operation: str | None = None
@@ -37,6 +39,7 @@ class Fault:
     probability: float | None = None
     latency_ms: int = 0
     seed: int | None = None
+    swallow: bool = False
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -65,7 +68,7 @@ class Fault:
         entry: dict[str, Any] = {"service": self.service}
         optional = {"operation": self.operation, "status": self.status, "error_code": self.error_code or None,
                     "error_msg": self.error_msg, "times": self.times, "probability": self.probability,
-                    "latency_ms": self.latency_ms or None, "seed": self.seed}
+                    "latency_ms": self.latency_ms or None, "seed": self.seed, "swallow": self.swallow or None}
         entry.update({k: v for k, v in optional.items() if v is not None})
         return entry
 
@@ -135,10 +138,12 @@ class FaultBook:
 
     def inject(self, service: str, operation: str) -> tuple[int, ApiError | None]:
         """(latency in ms, error or None) of the first matching fault that fires."""
-        for fault in self.faults:
-            if fault.matches(service, operation) and fault.fire():
-                return fault.latency_ms, fault.error()
-        return 0, None
+        fault = self.strike(service, operation)
+        return (fault.latency_ms, fault.error()) if fault else (0, None)
+
+    def strike(self, service: str, operation: str) -> Fault | None:
+        """The first matching fault that fires for this call (counted), or None."""
+        return next((f for f in self.faults if f.matches(service, operation) and f.fire()), None)
 
     def to_world(self) -> dict[str, list[dict[str, Any]]]:
         return {"faults": [f.to_world() for f in self.faults if f.times is None or f.times > 0],
@@ -156,22 +161,38 @@ class FaultBook:
 
 
 FAULT_KEYS = ("service", "operation", "status", "error_code", "error_msg", "times", "probability",
-              "latency_ms", "seed")
+              "latency_ms", "seed", "swallow")
 
 
 def parse_fault(entry: Fields) -> dict[str, Any]:
     entry.only(FAULT_KEYS)
     status = entry.int("status", minimum=400)
     latency = entry.int("latency_ms", 0, minimum=0)
-    if status is None and not latency:
-        raise entry.error("status", "a fault needs a status (>= 400) or a latency_ms")
-    if status is not None and status > 599:
-        raise entry.error("status", f"must be an HTTP error status (400-599), got {status}")
+    swallow = _flag(entry, "swallow")
+    check_fault_kind(status, latency, swallow, entry.error)
     return {"service": entry.str("service"), "operation": entry.optional_str("operation"), "status": status,
             "error_code": entry.optional_str("error_code") or "", "error_msg": entry.optional_str("error_msg"),
             "times": entry.int("times", minimum=1),
             "probability": entry.number("probability", minimum=0.0, maximum=1.0),
-            "latency_ms": latency, "seed": entry.int("seed")}
+            "latency_ms": latency, "seed": entry.int("seed"), "swallow": swallow}
+
+
+def _flag(entry: Fields, key: str) -> bool:
+    value = entry.mapping.get(key, False)
+    if not isinstance(value, bool):
+        raise entry.error(key, f"must be true or false, got {value!r}")
+    return value
+
+
+def check_fault_kind(status: int | None, latency_ms: int, swallow: bool,
+                     error: Callable[[str, str], Exception]) -> None:
+    """Raise ``error(field, problem)`` for a fault that does nothing, or both fails and swallows a call."""
+    if swallow and status is not None:
+        raise error("swallow", "a swallowed call answers as a success: it cannot also have a status")
+    if status is None and not latency_ms and not swallow:
+        raise error("status", "a fault needs a status (>= 400), a latency_ms or swallow: true")
+    if status is not None and not 400 <= status <= 599:
+        raise error("status", f"must be an HTTP error status (400-599), got {status}")
 
 
 def check_services(entries: Iterable[Fault | RateLimit], known: Iterable[str], source: str) -> None:

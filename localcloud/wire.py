@@ -110,9 +110,13 @@ class Route:
     resource_type: str = ""  # CTS resource type for writes
     # Extra match on the request for operations that share method + path (e.g. the body's "action").
     when: Callable[[Request], bool] | None = None
+    # Regexes for path parameters that only take one shape (e.g. server ids); others match ``[^/]+``.
+    shapes: tuple[tuple[str, str], ...] = ()
 
     def compile(self) -> re.Pattern[str]:
-        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.pattern))
+        shapes = dict(self.shapes)
+        regex = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m[1]}>{shapes.get(m[1], '[^/]+')})",
+                       re.escape(self.pattern))
         return re.compile(f"^{regex}/?$")
 
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from localcloud.bms import errors, views
+from localcloud.bms.state import JOB_ID, UUID
 from localcloud.scoping import in_project
 from localcloud.wire import Reply, Request, Route
 
@@ -13,6 +14,9 @@ SERVERS = "/v1/{project_id}/baremetalservers"
 SERVER = SERVERS + "/{server_id}"
 LIST_FILTERS = ("name", "status", "tags", "enterprise_project_id", "flavor")
 MAX_LIMIT = 1000
+# Only an id-shaped segment can name a server or job: ".../baremetalservers/limits" is another API (501
+# when localcloud lacks it), never a server that does not exist (404).
+ID_SHAPES = (("server_id", UUID), ("job_id", JOB_ID))
 
 
 def show_server(cloud: Any, request: Request, project_id: str, server_id: str) -> Reply:
@@ -90,12 +94,12 @@ def _int_arg(request: Request, name: str, default: int, minimum: int, maximum: i
 
 
 def _read(method: str, pattern: str, operation: str, handler: Any) -> Route:
-    return Route(method, pattern, "bms", operation, in_project(handler))
+    return Route(method, pattern, "bms", operation, in_project(handler), shapes=ID_SHAPES)
 
 
 def _write(method: str, pattern: str, operation: str, handler: Any, trace_name: str, **extra: Any) -> Route:
     return Route(method, pattern, "bms", operation, in_project(handler), writes=True, trace_name=trace_name,
-                 resource_type="bms", **extra)
+                 resource_type="bms", shapes=ID_SHAPES, **extra)
 
 
 ROUTES = [

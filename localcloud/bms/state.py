@@ -20,6 +20,7 @@ DEFAULT_FLAVOR = "physical.s4.3xlarge"
 DEFAULT_IMAGE = "1ed11c2d-3f0a-4a8e-9b9c-52d8d2f6c0aa"
 DEFAULT_CREATED = "2024-06-10T08:13:20Z"
 UUID = r"[0-9a-fA-F-]{8,64}"
+JOB_ID = r"[0-9a-zA-Z-]{8,64}"
 SERVER_KEYS = ("id", "name", "status", "vm_state", "task_state", "active_after_reads", "tags", "agency",
                "metadata", "metadata_options", "enterprise_project_id", "flavor", "image",
                "availability_zone", "created", "description")
@@ -133,7 +134,7 @@ def parse_job(entry: Fields, known_servers: dict[str, Server]) -> Job:
     for index, server_id in enumerate(servers):
         if server_id not in known_servers and server_id not in failed:
             raise entry.error(f"servers[{index}]", f"server {server_id} is not in the world's servers")
-    return Job(id=entry.str("id", pattern=r"[0-9a-zA-Z-]{8,64}"),
+    return Job(id=entry.str("id", pattern=JOB_ID),
                status=entry.str("status", "RUNNING", choices=JOB_STATUSES),
                success_after_reads=entry.int("success_after_reads", minimum=0),
                servers=servers, failed_servers=failed,

@@ -9,12 +9,14 @@ from huaweicloudsdkbms.v1 import (
     BatchCreateBaremetalServerTagsRequestBody,
     BatchDeleteBaremetalServerTagsRequest,
     BatchDeleteBaremetalServerTagsRequestBody,
+    ListBaremetalFlavorDetailExtendsRequest,
     ListBareMetalServerDetailsRequest,
     ListBareMetalServersRequest,
     ShowBaremetalServerTagsRequest,
     ShowBaremetalServerVolumeInfoRequest,
     ShowJobInfosRequest,
     ShowMetadataOptionsRequest,
+    ShowTenantQuotaRequest,
     UpdateBaremetalServerMetadataOptionsRequestBody,
     UpdateBaremetalServerMetadataReq,
     UpdateBaremetalServerMetadataRequest,
@@ -254,6 +256,26 @@ def test_tags_are_created_and_deleted_through_the_shared_action_path(target):
 # ---------------------------------------------------------------- gateway errors and faults
 
 
+def test_swallowed_metadata_update_answers_200_but_a_later_read_shows_the_old_value(target):
+    t = target(WORLD)
+    cloud = t.require_emulator()
+    cloud.add_fault(service="bms", operation="UpdateMetadataOptions", swallow=True, times=1)
+    body = UpdateBaremetalServerMetadataOptionsRequestBody(http_endpoint="enabled", http_tokens="required")
+
+    lost = t.bms().update_metadata_options(UpdateMetadataOptionsRequest(server_id=PROD, body=body))
+    after_lost = t.bms().show_metadata_options(ShowMetadataOptionsRequest(server_id=PROD))
+    t.bms().update_metadata_options(UpdateMetadataOptionsRequest(server_id=PROD, body=body))
+    after_kept = t.bms().show_metadata_options(ShowMetadataOptionsRequest(server_id=PROD))
+
+    assert lost.status_code == 200
+    assert (after_lost.http_endpoint, after_lost.http_tokens) == ("enabled", "optional")
+    assert (after_kept.http_endpoint, after_kept.http_tokens) == ("enabled", "required")
+    puts = [c for c in cloud.calls if c["operation"] == "UpdateMetadataOptions"]
+    assert [c["status"] for c in puts] == [200, 200] and all(c["request_id"] for c in puts)
+    assert [(tr["trace_name"], tr["request_id"]) for tr in cloud.traces] == [
+        ("updateMetadataOptions", puts[1]["request_id"])]  # the lost write left no CTS trace
+
+
 def test_injected_429_loses_its_body_on_get_and_put(target):
     t = target(WORLD)
     cloud = t.require_emulator()
@@ -334,6 +356,36 @@ def test_unsigned_request_is_a_401(target):
     assert response.status_code == 401
     assert response.json()["error_code"] == "APIG.0301"
     assert response.headers["X-Request-Id"]
+
+
+@pytest.mark.parametrize("call, path", [
+    (lambda client: client.show_tenant_quota(ShowTenantQuotaRequest()), "baremetalservers/limits"),
+    (lambda client: client.list_baremetal_flavor_detail_extends(ListBaremetalFlavorDetailExtendsRequest()),
+     "baremetalservers/flavors"),
+])
+def test_collection_paths_under_baremetalservers_are_501_not_a_missing_server(target, call, path):
+    t = target(WORLD)
+    cloud = t.require_emulator()
+
+    with pytest.raises(ServerResponseException) as caught:
+        call(t.bms())
+
+    assert (caught.value.status_code, caught.value.error_code) == (501, "LOCALCLOUD.0501")
+    assert f"GET /v1/{cloud.project_id}/{path}" in caught.value.error_msg
+
+
+@pytest.mark.parametrize("method, tail", [("GET", "not-a-server"), ("GET", "not-a-server/metadata-options"),
+                                          ("PUT", "limits/metadata-options"), ("GET", f"{UNKNOWN}/remote")])
+def test_unknown_routes_under_baremetalservers_are_501_naming_method_and_path(method, tail):
+    from localcloud import LocalCloud
+
+    cloud = LocalCloud(WORLD)
+    path = f"/v1/{cloud.project_id}/baremetalservers/{tail}"
+
+    response = cloud.dispatcher.handle(method, path, "", {}, b"")
+
+    assert response.status == 501
+    assert f"localcloud does not implement {method} {path}" in response.body.decode()
 
 
 def test_operation_localcloud_does_not_implement_is_a_501_naming_method_and_path(target):

@@ -41,6 +41,17 @@ def signed_get(cloud, path, identity=None):
     return "GET", path, [("limit", "1")], headers, b""
 
 
+def signed_call(cloud, method, path, body):
+    """A signed request as the dispatcher's ``handle`` takes it: (method, path, query, headers, body)."""
+    credential = cloud.credential()
+    request = SdkRequest(method=method, schema="https", host="bms.sa-brazil-1.myhuaweicloud.com",
+                         resource_path=path, query_params=[],
+                         header_params={"Content-Type": "application/json",
+                                        "X-Security-Token": credential.security_token}, body=body)
+    Signer(credential).sign(request)
+    return method, path, "", dict(request.header_params), body.encode()
+
+
 # ---------------------------------------------------------------- worlds
 
 
@@ -81,6 +92,8 @@ def test_credential_repr_hides_the_secret_key_and_token():
     ({"credentials": []}, "credentials"),
     ({"faults": [{"service": "bms", "operation": "X"}]}, "faults[0].status"),
     ({"faults": [{"service": "ecs", "status": 500}]}, "faults[0].service"),
+    ({"faults": [{"service": "bms", "status": 500, "swallow": True}]}, "faults[0].swallow"),
+    ({"faults": [{"service": "bms", "swallow": "yes"}]}, "faults[0].swallow"),
     ({"rate_limits": [{"service": "bms", "rate": 0}]}, "rate_limits[0].rate"),
 ])
 def test_invalid_world_is_a_world_error_naming_the_field(world, field):
@@ -311,6 +324,44 @@ def test_latency_fault_delays_the_answer(localcloud):
     server = _bms_client(cloud).list_bare_metal_server_details(ListBareMetalServerDetailsRequest(server_id=SERVER_ID))
 
     assert time.monotonic() - started >= 0.06 and server.server.id == SERVER_ID
+
+
+OTHER_ID = "7d1c3f0a-2b7e-4d1e-9a51-0c9b8f3e6a02"
+
+
+@pytest.mark.parametrize("operation, tail, body", [
+    ("UpdateMetadataOptions", "metadata-options", {"http_endpoint": "disabled"}),
+    ("UpdateBaremetalServerMetadata", "metadata", {"metadata": {"agency_name": "ops_agency"}}),
+])
+def test_swallowed_write_answers_exactly_like_a_kept_one_but_changes_nothing(operation, tail, body):
+    cloud = LocalCloud({"servers": [{"id": SERVER_ID}, {"id": OTHER_ID}]})
+    cloud.add_fault(service="bms", operation=operation, swallow=True, times=1)
+    path = f"/v1/{cloud.project_id}/baremetalservers/{{}}/{tail}"
+    before = {s["id"]: s for s in cloud.dump()["servers"]}
+
+    lost = cloud.dispatcher.handle(*signed_call(cloud, "PUT" if tail == "metadata-options" else "POST",
+                                                path.format(SERVER_ID), json.dumps(body)))
+    kept = cloud.dispatcher.handle(*signed_call(cloud, "PUT" if tail == "metadata-options" else "POST",
+                                                path.format(OTHER_ID), json.dumps(body)))
+
+    assert (lost.status, lost.body, sorted(lost.headers)) == (kept.status, kept.body, sorted(kept.headers))
+    assert lost.status == 200 and lost.headers["X-Request-Id"] not in ("", kept.headers["X-Request-Id"])
+    after = {s["id"]: s for s in cloud.dump()["servers"]}
+    assert after[SERVER_ID] == before[SERVER_ID] and after[OTHER_ID] != before[OTHER_ID]
+    assert [t["resource_id"] for t in cloud.traces] == [OTHER_ID]
+    assert [c["status"] for c in cloud.calls] == [200, 200]
+
+
+def test_swallow_fault_loads_from_a_world_and_dumps_back(localcloud):
+    world = {**ONE_SERVER, "faults": [{"service": "smn", "operation": "PublishMessage", "swallow": True,
+                                       "times": 2}]}
+
+    assert LocalCloud(world).dump()["faults"] == world["faults"]
+
+
+def test_add_fault_refuses_a_fault_that_both_fails_and_swallows():
+    with pytest.raises(ValueError, match="swallow"):
+        LocalCloud().add_fault(service="bms", status=500, swallow=True)
 
 
 def test_add_fault_refuses_an_unknown_service():

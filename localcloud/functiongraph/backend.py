@@ -29,15 +29,12 @@ from localcloud.functiongraph.state import (
 from localcloud.wire import ApiError
 from localcloud.world import Fields
 
-WORLD_KEYS = ("functions",)
 USER_DATA_MAX_ENTRIES = 20
 USER_DATA_MAX_BYTES = 4096
 INLINE_ZIP_MAX_BYTES = 50 * 1024 * 1024
 ASYNC_RETRY_RANGE = (0, 8)
 ASYNC_AGE_RANGE = (60, 86400)
 DESTINATIONS = ("OBS", "SMN", "DIS", "FunctionGraph")
-CONFIG_KEYS = ("runtime", "handler", "memory_size", "timeout", "user_data", "xrole", "description",
-               "log_config", "enable_lts_log")
 
 
 def invalid(code: str, message: str) -> ApiError:
@@ -45,8 +42,6 @@ def invalid(code: str, message: str) -> ApiError:
 
 
 class Backend:
-    WORLD_KEYS = WORLD_KEYS
-
     def __init__(self, cloud: Any):
         self.cloud = cloud
         self.functions: dict[str, Function] = {}

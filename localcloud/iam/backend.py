@@ -27,8 +27,6 @@ from localcloud.world import stable_id
 class Backend:
     """One account's IAM. ``clock`` returns epoch milliseconds (the cloud's clock)."""
 
-    WORLD_KEYS = ("agencies", "roles", "identity_policies")
-
     def __init__(self, *, domain_id: str, domain_name: str, project_id: str, region: str,
                  clock: Callable[[], int]):
         self.domain_id = domain_id

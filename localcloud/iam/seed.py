@@ -26,7 +26,6 @@ from localcloud.world import Fields, stable_id
 if TYPE_CHECKING:
     from localcloud.iam.backend import Backend
 
-SECTIONS = ("agencies", "roles", "identity_policies")
 AGENCY_KEYS = ("name", "id", "trust_domain_name", "trust_domain_id", "description", "duration", "roles",
                "policies")
 ROLE_KEYS = ("name", "id", "type", "description", "description_cn", "statements")

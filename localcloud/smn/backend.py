@@ -58,8 +58,6 @@ class Topic:
 
 
 class Backend:
-    WORLD_KEYS = ("topics",)
-
     def __init__(self, cloud: Any):
         self.cloud = cloud
         self.topics: dict[str, Topic] = {}  # by URN, in creation order

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bmsguard.excess import ExcessVerdict, excess_verdict
@@ -14,7 +15,6 @@ from bmsguard.model import (
     MetadataState,
     ServerPosture,
     Severity,
-    _asdict,
 )
 from bmsguard.policy import ExemptionRule, Policy
 
@@ -47,9 +47,6 @@ class Assessment:
     @property
     def remediable(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.remediable)
-
-    def to_dict(self) -> dict:
-        return _asdict(self)
 
 
 def evaluate(server: ServerPosture, policy: Policy, *, now_ms: int, own_agency: str = "") -> Assessment:
@@ -159,5 +156,5 @@ def _finding(server: ServerPosture, rule_id: str, severity: str, observed: str, 
                    reason=reason, grant=grant, remediable=remediable)
 
 
-def _as_exemptions(rules: object) -> tuple[Exemption, ...]:
-    return tuple(rule.to_exemption() for rule in rules if isinstance(rule, ExemptionRule))
+def _as_exemptions(rules: Iterable[ExemptionRule]) -> tuple[Exemption, ...]:
+    return tuple(rule.to_exemption() for rule in rules)

@@ -39,6 +39,21 @@ def describe_action(action: object) -> str:
     return clean(getattr(action, "kind", type(action).__name__))
 
 
+def short_action(action: object) -> str:
+    """One line naming an action and its target, for a server's error summary."""
+    if isinstance(action, DisableMetadata):
+        return "disable the metadata endpoint"
+    if isinstance(action, RequireMetadataV2):
+        return "require metadata V2"
+    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
+        verb = "revoke" if isinstance(action, RevokeAgencyRole) else "detach"
+        where = "" if action.grant.scope == GrantScope.POLICY else f" on {clean(grant_scope_text(action.grant), 80)}"
+        return f"{verb} {clean(action.grant.label, 60)}{where} from agency {clean(action.agency_name, 64)}"
+    if isinstance(action, UnbindAgency):
+        return f"unbind agency {clean(action.agency_name, 64)}"
+    return clean(getattr(action, "kind", type(action).__name__), 40)
+
+
 def change_phrase(item: ActionOutcome) -> str:
     action = item.action
     if isinstance(action, DisableMetadata):

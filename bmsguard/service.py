@@ -39,6 +39,7 @@ MAX_FAILURE_SERVERS = 20  # servers named in the event-failure message (the ones
 MIN_SERVER_MS = 2_000  # do not start on another server with less time than this left
 _BMS_KINDS = frozenset({TriggerKind.SERVER_CREATED, TriggerKind.JOB_COMPLETED, TriggerKind.SERVER_CHANGED})
 _FAILED_STATUSES = frozenset({ServerStatus.FAILED, ServerStatus.PARTIALLY_FAILED, ServerStatus.NOT_READY})
+_UNSUCCESSFUL = frozenset({ActionStatus.FAILED, ActionStatus.NOT_APPLIED, ActionStatus.SKIPPED})
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,8 @@ def _assess_and_act(state: _Run, server_id: str, started: int, listed: ServerPos
     outcomes = _execute(state, server, actions)
     return ServerOutcome(server_id=server.id, status=server_status(assessment, outcomes, state.mode),
                          mode=state.mode, posture=server, findings=assessment.findings, outcomes=outcomes,
-                         exemptions=assessment.exemptions, retryable=any(o.retryable for o in outcomes),
+                         exemptions=assessment.exemptions, expired_exemptions=assessment.expired,
+                         retryable=any(o.retryable for o in outcomes),
                          started_at_ms=started, finished_at_ms=deps.clock(),
                          **_error_of(outcomes))
 
@@ -281,10 +283,15 @@ def server_status(assessment: rules.Assessment, outcomes: tuple[ActionOutcome, .
 
 
 def _error_of(outcomes: Iterable[ActionOutcome]) -> dict[str, str]:
-    for outcome in outcomes:
-        if outcome.status in (ActionStatus.FAILED, ActionStatus.NOT_APPLIED, ActionStatus.SKIPPED):
-            return {"error_code": outcome.error_code, "error": outcome.error}
-    return {}
+    """The server's error: the first action that did not succeed, named, and how many more did not."""
+    from bmsguard.phrases import short_action
+
+    failing = [o for o in outcomes if o.status in _UNSUCCESSFUL]
+    if not failing:
+        return {}
+    first = failing[0]
+    more = f" (and {len(failing) - 1} more actions, see outcomes)" if len(failing) > 1 else ""
+    return {"error_code": first.error_code, "error": f"{short_action(first.action)}: {first.error}{more}"}
 
 
 def _unfinished(state: _Run, server_id: str, started: int, status: str, code: str, error: str, *,

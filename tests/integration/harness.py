@@ -20,6 +20,7 @@ from localcloud.runtime import FunctionContext
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 DEMO_WORLD = EVENTS / "worlds" / "demo.yaml"
+DEFAULT_POLICY = (ROOT / "bmsguard" / "default_policy.yaml").read_text()
 
 PROD_01 = "53206ed0-56de-4d6b-b8d8-4d8c3c2b2bd1"  # BUILD, V1 open, bms_app_agency (admin)
 BATCH_02 = "7d1c3f0a-2b7e-4d1e-9a51-0c9b8f3e6a02"  # tagged bmsguard-metadata=none
@@ -38,6 +39,15 @@ def demo_world(**changes: Any) -> dict[str, Any]:
     world = yaml.safe_load(DEMO_WORLD.read_text())
     world.update(copy.deepcopy(changes))
     return world
+
+
+def policy_with(**replacements: str) -> str:
+    """The shipped default policy text with each ``old=new`` replacement made (each ``old`` must occur)."""
+    text = DEFAULT_POLICY
+    for old, new in replacements.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
 
 
 def server_entry(world: dict[str, Any], server_id: str) -> dict[str, Any]:

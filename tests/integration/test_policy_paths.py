@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.integration.harness import (
@@ -16,18 +14,9 @@ from tests.integration.harness import (
     invoke,
     load_event,
     metadata_of,
+    policy_with,
     server_entry,
 )
-
-DEFAULT_POLICY = (Path(__file__).resolve().parents[2] / "bmsguard" / "default_policy.yaml").read_text()
-
-
-def policy_with(**replacements: str) -> str:
-    text = DEFAULT_POLICY
-    for old, new in replacements.items():
-        assert old in text
-        text = text.replace(old, new)
-    return text
 
 
 def exemption(expires: str) -> str:

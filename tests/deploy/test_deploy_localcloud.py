@@ -305,5 +305,18 @@ def test_missing_credentials_exit_2_naming_the_variable(localcloud, cli, variabl
     cloud = localcloud(UNRELATED)
     result = cli(cloud, command, unset=(variable,))
     assert result.code == 2
-    assert result.err.startswith(f"error: {variable} is not set")
+    assert result.err.startswith(f"bmsguard: {variable} is not set")
+    assert not cloud.traces
+
+
+@pytest.mark.parametrize("content", [None, b"not a zip"], ids=["missing", "not-a-zip"])
+def test_a_bad_package_file_exits_2_naming_it(localcloud, cli, tmp_path, content):
+    cloud = localcloud(UNRELATED)
+    bad = tmp_path / "bmsguard.zip"
+    if content is not None:
+        bad.write_bytes(content)
+    result = cli(cloud, "deploy", "--package", str(bad), package=False)
+    assert result.code == 2
+    assert result.err.startswith(f"bmsguard: {bad}: ")
+    assert "Traceback" not in result.err
     assert not cloud.traces

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from bmsguard.errors import InputError
 
 from . import commands
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+from .commands import EXIT_BAD_INPUT
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
@@ -49,14 +50,8 @@ def list_server_ids(context: Any) -> list[str]:
 
     settings = Settings.from_context(context)
     deps = compose(context, settings, cached_policy(settings.policy_source), "bmsguard-sweep",
-                   clock=wall_clock_ms, sleep=getattr(context, "localcloud_sleep", None) or _sleep)
+                   clock=wall_clock_ms, sleep=getattr(context, "localcloud_sleep", None) or time.sleep)
     return [server.id for server in deps.gateway.iter_servers()]
-
-
-def _sleep(seconds: float) -> None:
-    import time
-
-    time.sleep(seconds)
 
 
 def _sweep(server_ids: list[str], context: Any, cloud: Any, target: Any, *, progress: TextIO | None) -> list[dict]:

@@ -46,9 +46,13 @@ __all__ = ["Notification", "render_event_failure", "render_notification", "shoul
 SUBJECT_MAX_BYTES = 512
 SMS_MAX_CHARS = 490
 DEFAULT_MAX_CHARS = 1000
-# SMN takes <= 256 KB per message; http and https carry the same JSON (escaped once more inside the structure)
+# SMN takes <= 256 KB per message; http and https carry the same JSON (escaped once more inside the structure,
+# so each counts at most twice): with these budgets only the email can push a message over, and it is cut.
+MESSAGE_MAX_BYTES = 256 * 1024
 HTTP_MAX_BYTES = 50_000
 EMAIL_MAX_BYTES = 100_000
+FAILURE_LISTED_SERVERS = 50  # server lines in an event-failure email; the rest are counted
+_TRUNCATED_EMAIL = "\n(cut to fit the 256 KB message limit; the full report is in the function's logs)\n"
 _QUIET = {ServerStatus.COMPLIANT, ServerStatus.EXEMPT}
 _DONE = {ActionStatus.APPLIED, ActionStatus.ALREADY}
 _SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -93,31 +97,78 @@ def render_notification(outcome: ServerOutcome, trigger: Trigger | None, *, regi
         "http": view.http_json(),
     }
     structure["https"] = structure["http"]
-    return Notification(subject=view.subject(), message=default, message_structure=structure, tags=view.tags())
+    return Notification(subject=view.subject(), message=default, message_structure=within_message_limit(structure),
+                        tags=view.tags())
 
 
 def render_event_failure(report: Report, *, region: str = "") -> Notification:
     """For an event that could not be completed at all (FunctionGraph retries it; the sweep is the net)."""
-    what = trigger_line(report.trigger) if report.trigger else "an event"
     reason = clean(report.reason or "unknown error", 600)
     subject = cap_utf8(f"bmsguard: event could not be completed ({clean(trigger_name(report.trigger), 80)})",
                        SUBJECT_MAX_BYTES)
-    lines = [
+    short = f"bmsguard: event {clean(trigger_name(report.trigger), 60)} could not be completed: {reason}"
+    http = _failure_json(report, region)
+    structure = {"default": cap(for_sms(short), DEFAULT_MAX_CHARS),
+                 "email": cap_utf8(_failure_email(report, region, reason), EMAIL_MAX_BYTES),
+                 "sms": cap(for_sms(short), SMS_MAX_CHARS), "http": http, "https": http}
+    tags = {"status": "event_failed", "region": clean(region, 64), "trace": clean(trigger_name(report.trigger), 64)}
+    return Notification(subject=subject, message=structure["default"], message_structure=within_message_limit(structure),
+                        tags=tags)
+
+
+def _failure_email(report: Report, region: str, reason: str) -> str:
+    what = trigger_line(report.trigger) if report.trigger else "an event"
+    listed = report.servers[:FAILURE_LISTED_SERVERS]
+    more = len(report.servers) - len(listed)
+    return "\n".join([
         "bmsguard could not complete the handling of an event.",
         f"Event: {what}",
         f"Region: {clean(region) or 'unknown'}   Mode: {clean(report.mode)}   Request id: {clean(report.request_id)}",
         f"Why: {reason}",
-        *[f"Server {clean(s.server_id)}: {clean(s.status)} {clean(s.error, 300)}".rstrip() for s in report.servers],
+        *[f"Server {clean(s.server_id)}: {clean(s.status)} {clean(s.error, 300)}".rstrip() for s in listed],
+        *([f"... and {more} more servers (all are in the report and the function's logs)"] if more else []),
         "",
         "FunctionGraph retries the event as configured; the timer sweep re-checks every server.",
-    ]
-    short = f"bmsguard: event {clean(trigger_name(report.trigger), 60)} could not be completed: {reason}"
-    payload = clean_tree({"report": without_secrets(report.to_dict()), "region": region})
-    http = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    structure = {"default": cap(for_sms(short), DEFAULT_MAX_CHARS), "email": "\n".join(lines),
-                 "sms": cap(for_sms(short), SMS_MAX_CHARS), "http": http, "https": http}
-    tags = {"status": "event_failed", "region": clean(region, 64), "trace": clean(trigger_name(report.trigger), 64)}
-    return Notification(subject=subject, message=structure["default"], message_structure=structure, tags=tags)
+    ])
+
+
+def _failure_json(report: Report, region: str) -> str:
+    """The report as JSON within HTTP_MAX_BYTES: in full, else servers as summaries, halved until it fits."""
+    full = clean_tree(without_secrets(report.to_dict()))
+    text = _json({"report": full, "region": clean(region, 64)})
+    summaries = [{k: server.get(k) for k in _SUMMARY_KEYS} for server in full["servers"]]
+    kept = len(summaries)
+    while len(text.encode("utf-8")) > HTTP_MAX_BYTES:
+        omitted = f", {len(summaries) - kept} of {len(summaries)} servers omitted" if kept < len(summaries) else ""
+        text = _json({"report": {**full, "servers": summaries[:kept]}, "region": clean(region, 64),
+                      "truncated": f"servers reduced to summaries{omitted}: message too large"})
+        if kept == 0:  # what is left (trigger, reason) is a few kB at most
+            break
+        kept //= 2
+    return text
+
+
+_SUMMARY_KEYS = ("server_id", "status", "error_code", "error", "retryable", "notified", "notification_error")
+
+
+def _json(cleaned: object) -> str:
+    return json.dumps(cleaned, ensure_ascii=False, separators=(",", ":"))
+
+
+def within_message_limit(structure: dict[str, str]) -> dict[str, str]:
+    """``structure`` whose JSON string fits SMN's 256 KB: the end of the email gives way. JSON escaping counts
+    a cut byte once or twice, so each round cuts half the overflow (a few rounds, cutting little more than needed)."""
+    over = _structure_bytes(structure) - MESSAGE_MAX_BYTES
+    while over > 0 and structure["email"]:
+        email = structure["email"].removesuffix(_TRUNCATED_EMAIL)
+        keep = max(len(email.encode("utf-8")) - (over + 1) // 2 - 2 * len(_TRUNCATED_EMAIL), 0)
+        structure = {**structure, "email": (cap_utf8(email, keep) + _TRUNCATED_EMAIL) if keep else ""}
+        over = _structure_bytes(structure) - MESSAGE_MAX_BYTES
+    return structure
+
+
+def _structure_bytes(structure: dict[str, str]) -> int:
+    return len(json.dumps(structure, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 # ---------------------------------------------------------------- the per-server view

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 
 import pytest
@@ -27,7 +28,13 @@ from bmsguard.model import (
 )
 from bmsguard.planner import plan
 from bmsguard.policy import load_policy
-from bmsguard.render import render_event_failure, render_notification, should_notify, undo_instruction
+from bmsguard.render import (
+    render_event_failure,
+    render_notification,
+    should_notify,
+    undo_instruction,
+    within_message_limit,
+)
 from bmsguard.rules import evaluate
 from bmsguard.sanitize import cap_utf8, clean, for_sms
 
@@ -315,3 +322,83 @@ def test_event_failure_without_trigger():
     note = render_event_failure(Report(status="failed", mode="enforce", reason="bad"), region="")
     assert "unknown event" in note.subject
     assert json.loads(note.message_structure["http"])["report"]["reason"] == "bad"
+
+
+SMN_MESSAGE_MAX_BYTES = 256 * 1024
+
+
+@functools.cache
+def failed_sweep(count):
+    """A sweep report in which ``count`` servers failed, each with its full posture, findings and actions."""
+    hostile = 'quote " backslash \\ 【bracket】 ünïcødé ' * 10
+
+    def failed(index):
+        server = make_server(grants=(ADMIN, WIDE), name=f"bms-{index:04d}-{hostile}", server_id=f"srv-{index:04d}")
+        return dataclasses.replace(outcome_for(server, action_status=ActionStatus.NOT_APPLIED),
+                                   status=ServerStatus.FAILED, error=hostile, error_code="NotApplied", retryable=True)
+
+    sweep = dataclasses.replace(TRIGGER, kind="sweep", source="timer", trace_name="")
+    return Report(status="failed", mode="enforce", trigger=sweep, reason=f"OutOfTime: {hostile}" * 5,
+                  request_id="req-9", servers=tuple(failed(i) for i in range(count)), retryable=True)
+
+
+@pytest.mark.parametrize("count", [1, 20, 300])
+def test_event_failure_fits_every_smn_limit_however_many_servers_failed(count):
+    note = render_event_failure(failed_sweep(count), region=REGION)
+
+    structure = note.message_structure
+    assert len(note.message_structure_json.encode("utf-8")) <= SMN_MESSAGE_MAX_BYTES
+    assert len(note.subject.encode("utf-8")) <= 512
+    assert len(structure["sms"]) <= 490 and not set("[]【】") & set(structure["sms"])
+    assert len(note.message) <= 1000 and structure["default"] == note.message
+    assert structure["http"] == structure["https"]
+    report = json.loads(structure["http"])["report"]
+    assert report["request_id"] == "req-9" and report["servers"][0]["server_id"] == "srv-0000"
+
+
+def test_event_failure_of_hundreds_of_servers_summarises_and_counts_the_rest():
+    note = render_event_failure(failed_sweep(300), region=REGION)
+
+    payload = json.loads(note.message_structure["http"])
+    listed = payload["report"]["servers"]
+    assert 0 < len(listed) < 300 and f"{300 - len(listed)} of 300 servers omitted" in payload["truncated"]
+    assert set(listed[0]) == {"server_id", "status", "error_code", "error", "retryable", "notified",
+                              "notification_error"}
+    email = note.message_structure["email"]
+    assert email.count("\nServer srv-") == 50 and "... and 250 more servers" in email
+    assert "Server srv-0049:" in email and "srv-0050" not in email
+
+
+def test_event_failure_of_a_few_servers_keeps_the_full_report():
+    note = render_event_failure(failed_sweep(1), region=REGION)
+
+    payload = json.loads(note.message_structure["http"])
+    assert "truncated" not in payload
+    assert payload["report"]["servers"][0]["posture"]["id"] == "srv-0000"
+    assert payload["report"]["servers"][0]["outcomes"][0]["status"] == "not_applied"
+
+
+def test_event_failure_subject_of_a_long_non_ascii_trace_name_is_cut_on_a_character():
+    trigger = dataclasses.replace(TRIGGER, trace_name="créé😀" * 300)
+
+    subject = render_event_failure(Report(status="failed", mode="enforce", trigger=trigger), region=REGION).subject
+
+    assert len(subject.encode("utf-8")) <= 512 and subject.startswith("bmsguard: event could not be completed")
+
+
+def test_a_message_over_the_smn_limit_loses_the_end_of_its_email_only():
+    http = json.dumps({"x": '\\"' * 12_000})  # escaped once more inside the structure: twice its size
+    structure = {"default": "d", "email": "intro\n" + '"\\' * 100_000, "sms": "s", "http": http, "https": http}
+
+    fitted = within_message_limit(structure)
+
+    size = len(json.dumps(fitted, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    assert SMN_MESSAGE_MAX_BYTES - 1_000 < size <= SMN_MESSAGE_MAX_BYTES
+    assert fitted["email"].startswith("intro\n") and "256 KB message limit" in fitted["email"]
+    assert {k: v for k, v in fitted.items() if k != "email"} == {k: v for k, v in structure.items() if k != "email"}
+
+
+def test_a_message_within_the_smn_limit_is_left_alone():
+    structure = {"default": "d", "email": "e" * 1000, "sms": "s", "http": "{}", "https": "{}"}
+
+    assert within_message_limit(structure) == structure

@@ -93,7 +93,12 @@ class Session:
             return builder.with_endpoint(self.endpoint).build()
         module_name, class_name = region_path.rsplit(".", 1)
         region_class = getattr(importlib.import_module(f"{package_name}.{module_name}"), class_name)
-        return builder.with_region(region_class.value_of(region)).build()
+        try:
+            sdk_region = region_class.value_of(region)
+        except KeyError:
+            raise InputError(f"region {region!r} ({REGION}, or a trigger's region in the template) is not a "
+                             f"region of the {client_name} SDK of {package_name}") from None
+        return builder.with_region(sdk_region).build()
 
 
 def model(service: str, class_name: str, **fields: Any) -> Any:

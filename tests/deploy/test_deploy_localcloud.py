@@ -320,3 +320,20 @@ def test_a_bad_package_file_exits_2_naming_it(localcloud, cli, tmp_path, content
     assert result.err.startswith(f"bmsguard: {bad}: ")
     assert "Traceback" not in result.err
     assert not cloud.traces
+
+
+def test_a_region_the_sdk_does_not_know_exits_2_naming_it(monkeypatch, capsys):
+    from bmsguard_cli.main import main
+
+    for name, value in {"HUAWEICLOUD_SDK_AK": "AK0123456789", "HUAWEICLOUD_SDK_SK": "SK0123456789",
+                        "HUAWEICLOUD_SDK_PROJECT_ID": "0945241c5ebc4660bac540d48f2a2c14",
+                        "HUAWEICLOUD_SDK_DOMAIN_ID": "b2b3853af40448fcb9e40d6b89505bab",
+                        "BMSGUARD_REGION": "xx-nowhere-1", "BMSGUARD_ALERT_EMAIL": ALERT_EMAIL,
+                        "BMSGUARD_GLOBAL_TRACE_PROJECT_ID": GLOBAL_TRACE_PROJECT}.items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    code = main(["destroy", "--plan"])  # no --endpoint: the SDK's regional endpoints
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("bmsguard: region 'xx-nowhere-1' (BMSGUARD_REGION")
+    assert "SK0123456789" not in err

@@ -290,7 +290,8 @@ def _error_of(outcomes: Iterable[ActionOutcome]) -> dict[str, str]:
     if not failing:
         return {}
     first = failing[0]
-    more = f" (and {len(failing) - 1} more actions, see outcomes)" if len(failing) > 1 else ""
+    others = len(failing) - 1
+    more = f" (and {others} more action{'s' if others > 1 else ''}, see outcomes)" if others else ""
     return {"error_code": first.error_code, "error": f"{short_action(first.action)}: {first.error}{more}"}
 
 

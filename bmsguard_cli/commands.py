@@ -152,4 +152,7 @@ def check_policy(args: argparse.Namespace) -> int:
 def localcloud(args: argparse.Namespace) -> int:
     from localcloud.__main__ import main as localcloud_main
 
-    return localcloud_main(list(args.args))
+    try:
+        return localcloud_main(list(args.args))
+    except SystemExit as exc:  # its own usage errors (2) and --help (0): main() returns a code, never exits
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT

@@ -69,6 +69,19 @@ def test_localcloud_serve_with_a_bad_world_exits_2(capsys, tmp_path):
     world = tmp_path / "world.yaml"
     world.write_text("region: 12\nservers: nope\n")
     assert main(["localcloud", "serve", "--world", str(world)]) == 2
+    assert f"{world}: world field 'region'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options, named", [
+    (["--port", "99999"], "argument --port: expected a port number 0-65535, got '99999'"),
+    (["--port", "-1"], "argument --port: expected a port number 0-65535, got '-1'"),
+    (["--dump", "/nonexistent-dir/end.json"], "--dump /nonexistent-dir/end.json: directory /nonexistent-dir does not exist"),
+])
+def test_localcloud_serve_rejects_a_bad_port_or_dump_path_before_serving(capsys, options, named):
+    assert main(["localcloud", "serve", *options]) == 2
+    captured = capsys.readouterr()
+    assert named in captured.err
+    assert "Traceback" not in captured.err and "listening" not in captured.out
 
 
 def test_console_script_runs_from_a_shell():

@@ -23,13 +23,10 @@ class RemediationLedger:
         self._times: dict[str, list[int]] = {}
 
     def allows(self, server_id: str) -> bool:
-        return self.max_per_server <= 0 or len(self._recent(server_id)) < self.max_per_server
+        return len(self._recent(server_id)) < self.max_per_server
 
     def record(self, server_id: str) -> None:
         self._times[server_id] = [*self._recent(server_id), self._clock()]
-
-    def count(self, server_id: str) -> int:
-        return len(self._recent(server_id))
 
     def _recent(self, server_id: str) -> list[int]:
         horizon = self._clock() - self.window_ms

@@ -92,7 +92,7 @@ def console_steps(region: str, wanted: str) -> tuple[str, ...]:
 def _metadata_undo(action: DisableMetadata | RequireMetadataV2, region: str, project: str) -> tuple[str, str]:
     before = action.before
     body = {"http_endpoint": before.http_endpoint, "http_tokens": before.http_tokens}
-    return _both(
+    return (
         f"PUT /v1/{project}/baremetalservers/{action.server_id}/metadata-options {json.dumps(body)}",
         _cli("BMS", "UpdateMetadataOptions", region, project_id=project, server_id=action.server_id, **body),
     )
@@ -102,7 +102,7 @@ def _role_undo(action: RevokeAgencyRole, region: str, domain_id: str) -> tuple[s
     grant = action.grant
     if grant.scope == GrantScope.ENTERPRISE_PROJECT:
         assignment = {"agency_id": action.agency_id, "enterprise_project_id": grant.scope_id, "role_id": grant.role_id}
-        return _both(
+        return (
             "PUT /v3.0/OS-PERMISSION/subjects/agency/scopes/enterprise-project/role-assignments "
             + json.dumps({"role_assignments": [assignment]}),
             _cli("IAM", "AssociateRoleToAgencyOnEnterpriseProject", region,
@@ -110,7 +110,7 @@ def _role_undo(action: RevokeAgencyRole, region: str, domain_id: str) -> tuple[s
         )
     operation, path, scope_param = _GRANT_BACK.get(grant.scope, _GRANT_BACK[GrantScope.PROJECT])
     scope_id = grant.scope_id or (domain_id if scope_param == "domain_id" else "") or f"<{scope_param}>"
-    return _both(
+    return (
         path.format(scope_id=scope_id, agency_id=action.agency_id, role_id=grant.role_id),
         _cli("IAM", operation, region, agency_id=action.agency_id, **{scope_param: scope_id}, role_id=grant.role_id),
     )
@@ -118,7 +118,7 @@ def _role_undo(action: RevokeAgencyRole, region: str, domain_id: str) -> tuple[s
 
 def _policy_undo(action: DetachAgencyPolicy, region: str) -> tuple[str, str]:
     policy_id = action.grant.role_id
-    return _both(
+    return (
         f"POST /v5/policies/{policy_id}/attach-agency {json.dumps({'agency_id': action.agency_id})}",
         _cli("IAM", "AttachAgencyPolicyV5", region, policy_id=policy_id, agency_id=action.agency_id),
     )
@@ -126,7 +126,7 @@ def _policy_undo(action: DetachAgencyPolicy, region: str) -> tuple[str, str]:
 
 def _unbind_undo(action: UnbindAgency, region: str, project: str) -> tuple[str, str]:
     body = {"metadata": {"agency_name": action.agency_name}}
-    return _both(
+    return (
         f"POST /v1/{project}/baremetalservers/{action.server_id}/metadata {json.dumps(body)}",
         _cli("BMS", "UpdateBaremetalServerMetadata", region, project_id=project, server_id=action.server_id,
              **{"metadata.agency_name": action.agency_name}),
@@ -136,7 +136,3 @@ def _unbind_undo(action: UnbindAgency, region: str, project: str) -> tuple[str, 
 def _cli(service: str, operation: str, region: str, **params: str) -> str:
     args = " ".join(f"--{name}={shlex.quote(str(value))}" for name, value in params.items())
     return f"hcloud {service} {operation} --cli-region={shlex.quote(region or '<region>')} {args}"
-
-
-def _both(api: str, cli: str) -> tuple[str, str]:
-    return api, cli

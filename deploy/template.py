@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bmsguard.events import CTS_NAMES_PER_OPERATION
 from deploy.template_fields import Node, TemplateError
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
@@ -28,7 +29,6 @@ SUBSCRIPTION_PROTOCOLS = ("email", "sms", "http", "https", "functiongraph", "din
 USER_DATA_MAX_ENTRIES = 20
 USER_DATA_MAX_BYTES = 4096
 CTS_MAX_SERVICES = 10
-CTS_MAX_NAMES_PER_OPERATION = 10
 _NAME = r"[A-Za-z][A-Za-z0-9_-]{0,59}"
 _ACTION = r"[a-z0-9]+:[A-Za-z0-9]+:[A-Za-z0-9]+"
 _HANDLER = r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*"
@@ -242,8 +242,8 @@ def _check_cts_operations(node: Node, operations: tuple[str, ...]) -> None:
         parts = operation.split(":")
         if len(parts) != 3 or not all(parts):
             raise node.error(f"operations[{index}]", f"{operation!r} is not SERVICE:resource_type:trace;names")
-        if len(parts[2].split(";")) > CTS_MAX_NAMES_PER_OPERATION:
-            raise node.error(f"operations[{index}]", f"at most {CTS_MAX_NAMES_PER_OPERATION} trace names")
+        if len(parts[2].split(";")) > CTS_NAMES_PER_OPERATION:
+            raise node.error(f"operations[{index}]", f"at most {CTS_NAMES_PER_OPERATION} trace names")
 
 
 def _topic(node: Node) -> TopicSpec:

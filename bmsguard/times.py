@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 _EPOCH_SECONDS_LIMIT = 100_000_000_000  # below this a number is epoch seconds (until the year 5138)
+_LATEST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: the last instant a datetime (and a report) can show
 _GMT_FORM = re.compile(
     r"^(\d{4})/(\d{2})/(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s*(?:GMT|UTC)?\s*([+-]\d{2}:?\d{2})?$"
 )
@@ -38,7 +39,10 @@ def iso_utc(ms: int) -> str:
 def _number_to_ms(number: float) -> int:
     if number < 0:
         raise ValueError(f"negative time {number!r}")
-    return int(number * 1000) if number < _EPOCH_SECONDS_LIMIT else int(number)
+    ms = number * 1000 if number < _EPOCH_SECONDS_LIMIT else number
+    if not ms <= _LATEST_MS:  # also NaN and infinity
+        raise ValueError(f"time {number!r} is out of range (after the year 9999)")
+    return int(ms)
 
 
 def _text_to_ms(text: str) -> int:

@@ -180,6 +180,17 @@ def test_unreadable_time_names_the_field():
         parse_event(variant(CREATE, time="yesterday"))
 
 
+@pytest.mark.parametrize("time_value", [10**30, str(10**30), float("inf"), float("nan"), 253_402_300_800_000])
+def test_time_past_the_year_9999_names_the_field(time_value):
+    """Such a time parses as a number, but no report or notification could show it."""
+    with pytest.raises(MalformedEvent, match=r"cts\.time: time .* is out of range"):
+        parse_event(variant(CREATE, time=time_value))
+
+
+def test_latest_showable_time_is_accepted():
+    assert parse_event(variant(CREATE, time=253_402_300_799_999)).event_time_ms == 253_402_300_799_999
+
+
 @pytest.mark.parametrize(("code", "expected"), [(200, 200), ("200", 200), (" 204 ", 204), (None, None)])
 def test_code_as_int_or_string(code, expected):
     assert parse_event(variant(CREATE, code=code)).request_code == expected

@@ -48,6 +48,19 @@ class Request:
         values = self.query.get(name)
         return values[0] if values else default
 
+    def int_arg(self, name: str, default: int | None, minimum: int, maximum: int | None,
+                invalid: Callable[[str], Exception]) -> int | None:
+        """Query parameter ``name`` as a whole number within bounds (``default`` when absent); otherwise
+        raises ``invalid(problem)``, the service's own 400 error around a message naming the parameter."""
+        raw = self.arg(name)
+        if raw is None or raw == "":
+            return default
+        value = int(raw) if re.fullmatch(r"-?[0-9]+", raw) else None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            bound = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+            raise invalid(f"{name} must be an integer {bound}, got {raw!r}")
+        return value
+
 
 @dataclass
 class Reply:

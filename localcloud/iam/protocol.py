@@ -44,13 +44,8 @@ def require_arg(request: Request, name: str) -> str:
 
 def int_arg(request: Request, name: str, default: int | None, low: int, high: int,
             v5_code: str = "") -> int | None:
-    raw = request.arg(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise IamError(400, f"Invalid input: '{name}' must be an integer from {low} to {high}, got {raw!r}.",
-                       v5_code)
-    return int(raw)
+    return request.int_arg(name, default, low, high, lambda problem: IamError(400, f"Invalid input: {problem}.",
+                                                                             v5_code))
 
 
 def bool_arg(request: Request, name: str) -> bool | None:

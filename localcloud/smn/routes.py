@@ -104,22 +104,9 @@ def _subscription_view(cloud: Any, topic: Topic, subscription: Subscription) -> 
 
 
 def _page(request: Request, items: list[Any]) -> list[Any]:
-    offset = _int_arg(request, "offset", 0, 0, None)
-    limit = _int_arg(request, "limit", 100, 1, 100)
+    offset = request.int_arg("offset", 0, 0, None, errors.bad_request)
+    limit = request.int_arg("limit", 100, 1, 100, errors.bad_request)
     return items[offset:offset + limit]
-
-
-def _int_arg(request: Request, name: str, default: int, minimum: int, maximum: int | None) -> int:
-    raw = request.arg(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.bad_request(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise errors.bad_request(f"{name} out of range: {value}")
-    return value
 
 
 def _object_body(request: Request) -> dict[str, Any]:

@@ -152,3 +152,18 @@ def test_subscription_with_an_unknown_protocol_is_a_400(target):
             protocol="pigeon", endpoint="loft")))
 
     assert caught.value.status_code == 400 and "protocol" in caught.value.error_msg
+
+
+@pytest.mark.parametrize(("query", "problem"), [
+    (dict(limit=500), "limit must be an integer from 1 to 100, got '500'"),
+    (dict(offset=-1), "offset must be an integer of at least 0, got '-1'"),
+])
+def test_a_list_query_out_of_bounds_is_a_400_naming_the_parameter(target, query, problem):
+    t = target(WORLD)
+    t.require_emulator()
+
+    with pytest.raises(ClientRequestException) as caught:
+        t.smn().list_topics(ListTopicsRequest(**query))
+
+    assert caught.value.status_code == 400
+    assert problem in caught.value.error_msg

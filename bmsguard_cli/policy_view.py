@@ -11,6 +11,11 @@ _METADATA = {"disable": "disable instance metadata", "require_v2": "require meta
 _TREATMENT = {"strip_excess": "strip excess grants from agencies bound to a single server",
               "unbind": "unbind the agency from the server when it holds excess grants",
               "report": "report excess grants, change nothing"}
+# What is left alone under each treatment (rules._why_not_stripped; docs/policy.md "agency.not-stripped").
+_LEFT_ALONE = {"strip_excess": "shared agencies and the function's own agency: reported, never changed",
+               "unbind": "the function's own agency: reported, never unbound; a shared agency is unbound from "
+                         "the offending server only (the other servers keep it)",
+               "report": "no agency is changed"}
 
 
 def describe_policy(path: str, *, now_ms: int | None = None) -> str:
@@ -37,9 +42,8 @@ def _metadata(policy: Policy) -> list[str]:
 
 def _agency(policy: Policy) -> list[str]:
     agency = policy.agency
-    lines = ["agencies:", f"  {_TREATMENT[agency.treatment]}",
-             "  shared agencies and the function's own agency: reported, never changed",
-             "  excess: " + ("every grant not on the allow-list" if agency.strict else
+    lines = ["agencies:", f"  {_TREATMENT[agency.treatment]}", f"  {_LEFT_ALONE[agency.treatment]}",
+             "  excess: " + ("every deny-listed grant and every grant not on the allow-list" if agency.strict else
                              "deny-listed, full-admin, wildcard (non-read) and IAM write grants")]
     if agency.allow:
         lines.append(f"  never excess (allow): {', '.join(agency.allow)}")

@@ -33,6 +33,18 @@ def test_policy_check_prints_effective_decisions(capsys, tmp_path):
     assert "name:bms-legacy-*" in out and "EXPIRED" in out
 
 
+@pytest.mark.parametrize("treatment, says", [
+    ("strip_excess", "shared agencies and the function's own agency: reported, never changed"),
+    ("unbind", "a shared agency is unbound from the offending server only"),
+    ("report", "no agency is changed"),
+])
+def test_policy_check_says_what_each_agency_treatment_leaves_alone(capsys, tmp_path, treatment, says):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"agency: {{treatment: {treatment}}}\n")
+    assert main(["policy", "check", str(policy)]) == 0
+    assert says in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("text, field", [
     ("version: 1\nmode: sometimes\n", "mode"),
     ("version: 1\nexemptions:\n  - {server_id: x, owner: a, reason: b, expires: someday}\n", "exemptions[0].expires"),

@@ -25,60 +25,11 @@ from bmsguard.event_fields import (
     unique,
 )
 from bmsguard.model import Actor, Trigger, TriggerKind, TriggerSource
-
-CREATE_TRACE_NAMES = ("createBareMetalServers",)
-SERVER_CHANGED_TRACE_NAMES = (
-    "updateMetadata",
-    "updateMetadataAndServerAgency",
-    "updateServerAgency",
-    "updateMetadataOptions",
-)
-AGENCY_CHANGED_TRACE_NAMES = (
-    "grantRoleToAgencyOnProject",
-    "grantRoleToAgencyOnDomain",
-    "grantRoleToAgencyOnAllProjects",
-    "grantRoleToAgencyOnEnterpriseProject",
-    "attachAgencyPolicyV5",
-    "updateAgency",
-    "updateAgencyV5",
-    "updateTrustPolicyV5",
-)
-# kind -> trace names the parser handles (job completion is the SystemAction trace of a creation).
-HANDLED_TRACE_NAMES: dict[str, tuple[str, ...]] = {
-    TriggerKind.SERVER_CREATED: CREATE_TRACE_NAMES,
-    TriggerKind.JOB_COMPLETED: CREATE_TRACE_NAMES,
-    TriggerKind.SERVER_CHANGED: SERVER_CHANGED_TRACE_NAMES,
-    TriggerKind.AGENCY_CHANGED: AGENCY_CHANGED_TRACE_NAMES,
-}
-# kind -> (CTS service_type, resource_type) its traces are recorded under.
-TRACE_SOURCES: dict[str, tuple[str, str]] = {
-    TriggerKind.SERVER_CREATED: ("BMS", "bms"),
-    TriggerKind.JOB_COMPLETED: ("BMS", "bms"),
-    TriggerKind.SERVER_CHANGED: ("BMS", "bms"),
-    TriggerKind.AGENCY_CHANGED: ("IAM", "agency"),
-}
-CTS_NAMES_PER_OPERATION = 10  # a CTS trigger operation entry lists at most 10 trace names
-EXTENDABLE_KINDS = (TriggerKind.SERVER_CREATED, TriggerKind.SERVER_CHANGED, TriggerKind.AGENCY_CHANGED)
+from bmsguard.trace_names import EXTENDABLE_KINDS, HANDLED_TRACE_NAMES, TRACE_SOURCES, extra_names
 
 _FAILED_TRACE_STATUSES = {"error", "failed", "failure"}
 _SERVER_IN_PATH = re.compile(r"/baremetalservers/([^/?#]+)")
 _AGENCY_IN_PATH = re.compile(r"/agencies/([^/?#]+)")
-
-
-def cts_operations(extra_trace_names: Mapping[str, Iterable[str]] | None = None) -> tuple[str, ...]:
-    """CTS trigger ``operations`` entries (``SERVICE:resource_type:name1;name2``) for every handled name.
-
-    A service with more than 10 names gets several entries of at most 10 names each.
-    """
-    names: dict[tuple[str, str], list[str]] = {}
-    for kind, (service, resource_type) in TRACE_SOURCES.items():
-        bucket = names.setdefault((service, resource_type), [])
-        for name in (*HANDLED_TRACE_NAMES[kind], *_extras(extra_trace_names, kind)):
-            if name not in bucket:
-                bucket.append(name)
-    return tuple(f"{service}:{rtype}:{';'.join(found[i:i + CTS_NAMES_PER_OPERATION])}"
-                 for (service, rtype), found in names.items()
-                 for i in range(0, len(found), CTS_NAMES_PER_OPERATION))
 
 
 def parse_event(raw: Any, *, extra_trace_names: Mapping[str, Iterable[str]] | None = None) -> Trigger:
@@ -211,7 +162,7 @@ def _parse_trace(trace: Any, where: str, source: str, extra: Mapping[str, Iterab
 
 def _classify(name: str, trace: Mapping[str, Any], extra: Mapping[str, Iterable[str]] | None) -> str:
     for kind in EXTENDABLE_KINDS:
-        if name in HANDLED_TRACE_NAMES[kind] or name in _extras(extra, kind):
+        if name in HANDLED_TRACE_NAMES[kind] or name in extra_names(extra, kind):
             _check_service(kind, name, trace)
             return kind
     raise IgnoredEvent(_why_ignored(name, text(trace.get("service_type"))))
@@ -345,13 +296,3 @@ def _actor(user: Any) -> Actor | None:
         principal_urn=text(user.get("principal_urn")),
         access_key_id=text(user.get("access_key_id")),
     )
-
-
-# ---------------------------------------------------------------- small value helpers
-
-
-def _extras(extra: Mapping[str, Iterable[str]] | None, kind: str) -> tuple[str, ...]:
-    if not extra:
-        return ()
-    names = extra.get(kind) or ()
-    return tuple(n for n in names if isinstance(n, str))

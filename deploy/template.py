@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bmsguard.events import CTS_NAMES_PER_OPERATION
+from bmsguard.trace_names import CTS_NAMES_PER_OPERATION
 from deploy.template_fields import Node, TemplateError
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bmsguard.events import cts_operations
 from bmsguard.settings import Settings
+from bmsguard.trace_names import cts_operations
 from deploy.template import DEFAULT_TEMPLATE, load_template
 from localcloud.cloud import LocalCloud
 from tests.deploy.conftest import ALERT_EMAIL, GLOBAL_TRACE_PROJECT

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bmsguard.events import cts_operations, parse_event
+from bmsguard.events import parse_event
 from bmsguard.model import TriggerKind
 from bmsguard.settings import USER_DATA_KEYS
+from bmsguard.trace_names import cts_operations
 from deploy.placeholders import Placeholders, resolve
 from deploy.template import DEFAULT_TEMPLATE, TemplateError, load_template, parse_template
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bmsguard.errors import IgnoredEvent, MalformedEvent
-from bmsguard.events import HANDLED_TRACE_NAMES, cts_operations, parse_event
+from bmsguard.events import parse_event
 from bmsguard.model import TriggerKind, TriggerSource
+from bmsguard.trace_names import HANDLED_TRACE_NAMES, cts_operations
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 T0 = 1718000000000

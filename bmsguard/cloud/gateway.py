@@ -7,7 +7,6 @@ Responses are read from the raw body, because the SDK models drop fields (BMS ``
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -259,12 +258,11 @@ class HuaweiCloudGateway:
     # ------------------------------------------------------------ SMN
 
     def publish(self, topic_urn: str, notification: Any) -> str:
-        """Publish a rendered notification; returns the SMN message id."""
-        structure = notification.message_structure
-        if structure and not isinstance(structure, str):  # SMN takes the per-protocol map as a JSON string
-            structure = json.dumps(structure, ensure_ascii=False)
+        """Publish a ``render.Notification``; returns the SMN message id. The per-protocol map goes as the
+        JSON string SMN takes, in the compact form render sized against SMN's limit."""
+        structure = notification.message_structure_json if notification.message_structure else None
         body = self._clients.request("smn", "PublishMessageRequestBody", subject=notification.subject,
-                                     message=notification.message, message_structure=structure or None,
+                                     message=notification.message, message_structure=structure,
                                      tags=dict(notification.tags or {}) or None)
         answer, _ = self._call("smn", "PublishMessage", "publish_message", {"topic_urn": topic_urn, "body": body})
         return str(answer.get("message_id") or "")

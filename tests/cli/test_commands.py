@@ -16,17 +16,24 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_WORLD = ROOT / "events" / "worlds" / "demo.yaml"
 
 
-def test_policy_check_prints_effective_decisions(capsys, tmp_path):
+def policy_check(capsys, tmp_path, text: str) -> tuple[Path, int, str, str]:
+    """``bmsguard policy check`` on a policy file holding ``text``: (file, exit code, stdout, stderr)."""
     policy = tmp_path / "policy.yaml"
-    policy.write_text(
+    policy.write_text(text)
+    code = main(["policy", "check", str(policy)])
+    captured = capsys.readouterr()
+    return policy, code, captured.out, captured.err
+
+
+def test_policy_check_prints_effective_decisions(capsys, tmp_path):
+    _, code, out, _ = policy_check(capsys, tmp_path, (
         "version: 1\nmode: report\n"
         "metadata: {default: disable}\n"
         "agency: {treatment: report, allow: [OBS ReadOnlyAccess]}\n"
         "exemptions:\n"
         "  - {name: 'bms-legacy-*', owner: alice@example.com, reason: vendor agent needs V1, expires: 2001-01-01}\n"
-    )
-    assert main(["policy", "check", str(policy)]) == 0
-    out = capsys.readouterr().out
+    ))
+    assert code == 0
     assert "mode: report" in out
     assert "every server: disable instance metadata" in out
     assert "never excess (allow): OBS ReadOnlyAccess" in out
@@ -39,10 +46,8 @@ def test_policy_check_prints_effective_decisions(capsys, tmp_path):
     ("report", "no agency is changed"),
 ])
 def test_policy_check_says_what_each_agency_treatment_leaves_alone(capsys, tmp_path, treatment, says):
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(f"agency: {{treatment: {treatment}}}\n")
-    assert main(["policy", "check", str(policy)]) == 0
-    assert says in capsys.readouterr().out
+    _, code, out, _ = policy_check(capsys, tmp_path, f"agency: {{treatment: {treatment}}}\n")
+    assert code == 0 and says in out
 
 
 @pytest.mark.parametrize("text, field", [
@@ -51,10 +56,8 @@ def test_policy_check_says_what_each_agency_treatment_leaves_alone(capsys, tmp_p
     ("version: 1\nunknown_key: 1\n", "unknown_key"),
 ])
 def test_policy_check_rejects_bad_policy_naming_the_field(capsys, tmp_path, text, field):
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(text)
-    assert main(["policy", "check", str(policy)]) == 2
-    err = capsys.readouterr().err
+    policy, code, _, err = policy_check(capsys, tmp_path, text)
+    assert code == 2
     assert field in err and str(policy) in err and "Traceback" not in err
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from bmsguard.errors import PolicyError
 from bmsguard.model import Exemption, ServerPosture
-from bmsguard.policy_reader import FieldReader
+from bmsguard.policy_reader import FieldReader, yaml_problem
 from bmsguard.times import parse_time_ms
 
 DEFAULT_POLICY_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "default_policy.yaml")
@@ -183,10 +183,7 @@ def _decode(text: str, source: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise PolicyError("<document>", f"not valid YAML/JSON{where}: {problem}", source) from None
+        raise PolicyError("<document>", f"not valid YAML/JSON{yaml_problem(exc)}", source) from None
 
 
 # ---------------------------------------------------------------- validation

@@ -68,6 +68,13 @@ class FieldReader:
         return value
 
 
+def yaml_problem(exc: Exception) -> str:
+    """A PyYAML error in one line: `` at line L, column C: problem`` (its own text spans several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"{where}: {getattr(exc, 'problem', None) or 'syntax error'}"
+
+
 def _known_keys(known: Any) -> tuple[str, ...]:
     if isinstance(known, tuple):
         return known

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bmsguard.policy_reader import yaml_problem
 from bmsguard.trace_names import CTS_NAMES_PER_OPERATION
 from deploy.template_fields import Node, TemplateError
 
@@ -143,7 +144,7 @@ def load_template(path: str | Path | None = None) -> Template:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise TemplateError("(file)", f"not valid YAML: {exc}", str(path)) from exc
+        raise TemplateError("(file)", f"not valid YAML{yaml_problem(exc)}", str(path)) from None
     return parse_template(data, str(path))
 
 

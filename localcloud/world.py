@@ -52,7 +52,10 @@ def read_world_file(path: str | Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise WorldError("(file)", f"not valid YAML/JSON: {exc}", source) from exc
+        mark = getattr(exc, "problem_mark", None)  # PyYAML's own text spans several lines: keep one
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise WorldError("(file)", f"not valid YAML/JSON{where}: {getattr(exc, 'problem', None) or exc}",
+                         source) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

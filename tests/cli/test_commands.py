@@ -87,6 +87,15 @@ def test_localcloud_serve_with_a_bad_world_exits_2(capsys, tmp_path):
     assert f"{world}: world field 'region'" in capsys.readouterr().err
 
 
+def test_a_world_that_is_not_yaml_is_named_in_one_line_with_the_position(capsys, tmp_path):
+    world = tmp_path / "world.yaml"
+    world.write_text("servers: [unclosed\n")
+    assert main(["localcloud", "serve", "--world", str(world)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"localcloud: {world}: world field '(file)': not valid YAML/JSON at line 2, column 1: ")
+    assert "\n" not in err
+
+
 @pytest.mark.parametrize("options, named", [
     (["--port", "99999"], "argument --port: expected a port number 0-65535, got '99999'"),
     (["--port", "-1"], "argument --port: expected a port number 0-65535, got '-1'"),

@@ -107,3 +107,13 @@ def test_unreadable_template_file_is_named(tmp_path: Path):
     with pytest.raises(TemplateError) as raised:
         load_template(missing)
     assert str(missing) in str(raised.value)
+
+
+def test_template_that_is_not_yaml_is_named_in_one_line_with_the_position(tmp_path: Path):
+    broken = tmp_path / "template.yaml"
+    broken.write_text("function:\n  name: [unclosed\n")
+    with pytest.raises(TemplateError) as raised:
+        load_template(broken)
+    message = str(raised.value)
+    assert message.startswith(f"{broken}: template field '(file)': not valid YAML at line 3, column 1: ")
+    assert "\n" not in message

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bmsguard.errors import SettingsError
+from bmsguard.policy import MODES  # BMSGUARD_MODE overrides the policy's mode: the same choices
 
 REGION = "BMSGUARD_REGION"
 PROJECT_ID = "BMSGUARD_PROJECT_ID"
@@ -27,7 +28,6 @@ RUNTIME_PROJECT_ID = "RUNTIME_PROJECT_ID"  # reserved FunctionGraph variable
 
 USER_DATA_KEYS = (REGION, PROJECT_ID, DOMAIN_ID, TOPIC_URN, POLICY, MODE, OWN_AGENCY, ENDPOINT, RUNTIME_PROJECT_ID)
 DEFAULT_OWN_AGENCY = "bmsguard_agency"
-MODES = ("enforce", "report")
 
 _REGION_RE = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -4,6 +4,7 @@ Huawei's API gateway."""
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -155,9 +156,18 @@ class FaultBook:
             self.add_fault(**parse_fault(entry))
         for entry in top.items("rate_limits"):
             entry.only(("service", "operation", "rate", "burst"))
-            rate = entry.number("rate", minimum=0.001)
-            burst = entry.int("burst", max(1, int(rate)), minimum=1)
+            rate = _rate(entry)
+            burst = entry.int("burst", minimum=1) or max(1, int(rate))  # absent or null: one second's worth
             self.set_rate_limit(entry.str("service"), entry.optional_str("operation"), rate, burst)
+
+
+def _rate(entry: Fields) -> float:
+    rate = entry.number("rate", minimum=0.001)
+    if rate is None:
+        raise entry.error("rate", "is required")
+    if not math.isfinite(rate):
+        raise entry.error("rate", f"must be a finite number of calls per second, got {rate}")
+    return rate
 
 
 FAULT_KEYS = ("service", "operation", "status", "error_code", "error_msg", "times", "probability",

@@ -95,6 +95,10 @@ def test_credential_repr_hides_the_secret_key_and_token():
     ({"faults": [{"service": "bms", "status": 500, "swallow": True}]}, "faults[0].swallow"),
     ({"faults": [{"service": "bms", "swallow": "yes"}]}, "faults[0].swallow"),
     ({"rate_limits": [{"service": "bms", "rate": 0}]}, "rate_limits[0].rate"),
+    ({"rate_limits": [{}]}, "rate_limits[0].rate"),
+    ({"rate_limits": [{"service": "bms", "rate": float("inf")}]}, "rate_limits[0].rate"),
+    ({"rate_limits": [{"service": "bms", "rate": float("nan")}]}, "rate_limits[0].rate"),
+    ({"rate_limits": [{"service": "bms", "rate": 1, "burst": 0}]}, "rate_limits[0].burst"),
 ])
 def test_invalid_world_is_a_world_error_naming_the_field(world, field):
     with pytest.raises(WorldError) as caught:
@@ -378,6 +382,13 @@ def test_token_bucket_refills_at_its_rate():
     refilled = bucket.take()
 
     assert burst == [True, True, False] and refilled is True
+
+
+@pytest.mark.parametrize("limit", [{"rate": 2.5}, {"rate": 2.5, "burst": None}])
+def test_rate_limit_without_a_burst_holds_one_seconds_worth(limit):
+    cloud = LocalCloud({"rate_limits": [{"service": "bms", **limit}]})
+
+    assert cloud.dump()["rate_limits"] == [{"service": "bms", "rate": 2.5, "burst": 2}]
 
 
 def test_world_rate_limit_answers_apig_0308(localcloud):

@@ -26,7 +26,6 @@ from bmsguard.model import (
 )
 
 REPORT = "report"
-ENFORCE = "enforce"
 MIN_ACTION_MS = 1_000  # do not start a write with less time than this left
 
 

@@ -27,7 +27,7 @@ class LocalCloud:
         self.source = source
         modules = [(service, service.load()) for service in SERVICES]
         self.service_names = tuple(service.name for service, _ in modules)
-        self._load_core(world, {key for service, module in modules for key in _world_keys(service, module)})
+        self._load_core(world, {key for service, _ in modules for key in _world_keys(service)})
         routes = []
         for service, module in modules:
             setattr(self, service.name, _from_world(module, world, self, source))
@@ -149,8 +149,8 @@ def _copy_world(world: Mapping[str, Any] | None, source: str) -> dict[str, Any]:
     return copy.deepcopy(dict(world))
 
 
-def _world_keys(service: Any, module: Any) -> tuple[str, ...]:
-    return (*service.world_keys, *getattr(module.Backend, "WORLD_KEYS", ()), *DUMP_ONLY_KEYS)
+def _world_keys(service: Any) -> tuple[str, ...]:
+    return (*service.world_keys, *DUMP_ONLY_KEYS)
 
 
 def _from_world(module: Any, world: Mapping[str, Any], cloud: LocalCloud, source: str) -> Any:

@@ -12,15 +12,12 @@ from localcloud.bms import errors
 from localcloud.bms.state import HTTP_ENDPOINT, HTTP_TOKENS, Job, Server, parse_job, parse_server
 from localcloud.world import Fields
 
-WORLD_KEYS = ("servers", "jobs", "metadata_options_regions")
 METADATA_OPTIONS_STATES = ("active", "stopped", "paused", "suspended")
 METADATA_UPDATE_STATES = ("active", "stopped", "paused")
 METADATA_KEY = re.compile(r"[A-Za-z0-9\-_:.]{1,255}")
 
 
 class Backend:
-    WORLD_KEYS = WORLD_KEYS
-
     def __init__(self, cloud: Any, metadata_options_regions: list[str]):
         self.cloud = cloud
         self.metadata_options_regions = metadata_options_regions

@@ -3,7 +3,6 @@ region list where the metadata-options API is published."""
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -49,11 +48,6 @@ class Backend:
                 "jobs": [job.to_world() for job in self.jobs.values()]}
 
     # ------------------------------------------------------------ servers
-
-    def add_server(self, server: Server) -> None:
-        if server.id not in self.servers:
-            bisect.insort(self.sorted_ids, server.id)
-        self.servers[server.id] = server
 
     def server(self, server_id: str) -> Server:
         server = self.servers.get(server_id)

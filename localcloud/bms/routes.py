@@ -24,8 +24,8 @@ def show_server(cloud: Any, request: Request, project_id: str, server_id: str) -
 
 
 def list_servers(cloud: Any, request: Request, project_id: str) -> Reply:
-    limit = _int_arg(request, "limit", 25, 1, MAX_LIMIT)
-    page = _int_arg(request, "offset", 1, 1, None)
+    limit = request.int_arg("limit", 25, 1, MAX_LIMIT, errors.bad_request)
+    page = request.int_arg("offset", 1, 1, None, errors.bad_request)
     filters = {name: request.arg(name) for name in LIST_FILTERS if request.arg(name)}
     servers, count = cloud.bms.list_page(page, limit, filters)
     return Reply(body={"servers": [views.server_details(s, cloud) for s in servers], "count": count})
@@ -77,20 +77,6 @@ def _object_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.bad_request("the body must be a JSON object")
     return body
-
-
-def _int_arg(request: Request, name: str, default: int, minimum: int, maximum: int | None) -> int:
-    raw = request.arg(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise errors.bad_request(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"{minimum}-{maximum}" if maximum is not None else f">= {minimum}"
-        raise errors.bad_request(f"{name} must be {bound}, got {value}")
-    return value
 
 
 def _read(method: str, pattern: str, operation: str, handler: Any) -> Route:

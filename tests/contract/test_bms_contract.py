@@ -110,6 +110,7 @@ def test_list_limit_above_1000_is_a_400(target):
         t.bms().list_bare_metal_servers(ListBareMetalServersRequest(limit=1001))
 
     assert caught.value.status_code == 400
+    assert "limit must be an integer from 1 to 1000, got '1001'" in caught.value.error_msg
 
 
 def test_building_server_turns_active_after_the_configured_reads(target):

@@ -34,7 +34,7 @@ from bmsguard.policy import Policy
 from bmsguard.settings import Settings
 
 OK, FAILED, IGNORED = "ok", "failed", "ignored"
-MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many servers (non-compliant ones first)
+MAX_LISTED_SERVERS = 200  # a sweep report lists at most this many non-compliant servers; the rest are counted
 MAX_FAILURE_SERVERS = 20  # servers named in the event-failure message (the ones that failed retryably)
 MIN_SERVER_MS = 2_000  # do not start on another server with less time than this left
 _BMS_KINDS = frozenset({TriggerKind.SERVER_CREATED, TriggerKind.JOB_COMPLETED, TriggerKind.SERVER_CHANGED})
@@ -326,17 +326,21 @@ def _report(state: _Run) -> Report:
     servers = tuple(state.outcomes)
     if len(servers) > MAX_LISTED_SERVERS:
         servers, omitted = _capped(servers)
-        reason = "; ".join(filter(None, [reason, f"{omitted} compliant servers not listed"]))
+        reason = "; ".join(filter(None, [reason, omitted]))
     return Report(status=FAILED if failed else OK, mode=state.mode, trigger=state.trigger, servers=servers,
                   reason=reason, request_id=deps.request_id, received_at_ms=state.received_at_ms,
                   finished_at_ms=deps.clock(), api_calls=_api_calls(deps.gateway), retryable=retryable)
 
 
-def _capped(servers: tuple[ServerOutcome, ...]) -> tuple[tuple[ServerOutcome, ...], int]:
+def _capped(servers: tuple[ServerOutcome, ...]) -> tuple[tuple[ServerOutcome, ...], str]:
+    """At most MAX_LISTED_SERVERS servers that are not compliant or exempt, and what was left out, counted."""
     quiet = {ServerStatus.COMPLIANT, ServerStatus.EXEMPT}
     loud = tuple(s for s in servers if s.status not in quiet)
     kept = loud[:MAX_LISTED_SERVERS]
-    return kept, len(servers) - len(kept)
+    quiet_omitted, loud_omitted = len(servers) - len(loud), len(loud) - len(kept)
+    return kept, "; ".join(filter(None, [
+        f"{quiet_omitted} compliant or exempt servers not listed" if quiet_omitted else "",
+        f"{loud_omitted} more servers that are not compliant not listed" if loud_omitted else ""]))
 
 
 def _notify_event_failure(report: Report, deps: Deps) -> Report:

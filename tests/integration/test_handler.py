@@ -103,8 +103,24 @@ def test_sweep_report_stays_small(localcloud):
     cloud = localcloud(world)
     run = invoke(cloud, {"sweep": True})
     assert run.report["status"] == "ok"
-    assert run.report["servers"] == [] and "300 compliant servers not listed" in run.report["reason"]
+    assert run.report["servers"] == [] and run.report["reason"] == "swept 300 servers; 300 compliant or exempt servers not listed"
     assert len(json.dumps(run.report)) < 256 * 1024
+
+
+def test_sweep_report_counts_the_unlisted_compliant_and_non_compliant_servers_apart(localcloud):
+    def server(i, tokens):
+        return {"id": f"00000000-0000-4000-8000-{i:012d}", "name": f"bms-{i}", "status": "ACTIVE",
+                "metadata_options": {"http_endpoint": "enabled", "http_tokens": tokens}}
+
+    world = {"servers": [server(i, "optional") for i in range(203)] + [server(i, "required") for i in range(203, 208)],
+             "topics": [{"name": "bmsguard-alerts"}]}
+    cloud = localcloud(world)
+    run = invoke(cloud, {"sweep": True}, BMSGUARD_MODE="report")
+
+    assert len(run.report["servers"]) == 200 and {s["status"] for s in run.report["servers"]} == {"reported"}
+    assert run.report["reason"].split("; ")[:3] == [
+        "swept 208 servers", "5 compliant or exempt servers not listed",
+        "3 more servers that are not compliant not listed"]
 
 
 def test_large_report_is_reduced_to_server_summaries(localcloud):

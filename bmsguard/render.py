@@ -41,7 +41,8 @@ from bmsguard.rules import METADATA_UNSUPPORTED_REGION
 from bmsguard.sanitize import cap, cap_utf8, clean, clean_tree, for_sms
 from bmsguard.undo import undo_instruction
 
-__all__ = ["Notification", "render_event_failure", "render_notification", "should_notify", "undo_instruction"]
+__all__ = ["Notification", "render_event_failure", "render_event_failure_fallback", "render_fallback",
+           "render_notification", "should_notify", "undo_instruction"]
 
 SUBJECT_MAX_BYTES = 512
 SMS_MAX_CHARS = 490
@@ -113,6 +114,38 @@ def render_event_failure(report: Report, *, region: str = "") -> Notification:
                  "sms": cap(for_sms(short), SMS_MAX_CHARS), "http": http, "https": http}
     tags = {"status": "event_failed", "region": clean(region, 64), "trace": clean(trigger_name(report.trigger), 64)}
     return Notification(subject=subject, message=structure["default"], message_structure=within_message_limit(structure),
+                        tags=tags)
+
+
+def render_fallback(outcome: ServerOutcome, problem: str, *, region: str) -> Notification:
+    """A plain message from ids, statuses and action kinds only, for when ``render_notification`` failed:
+    the server may already have been changed, and that must still reach people."""
+    server_id = clean(outcome.server_id, 64)
+    actions = [f"{clean(o.action.kind, 40)}: {clean(o.status, 20)}" for o in outcome.outcomes]
+    lines = [f"bmsguard: BMS {server_id}: {clean(outcome.status, 40)} (mode {clean(outcome.mode, 16)}, "
+             f"region {clean(region, 64) or 'unknown'})",
+             f"Actions: {'; '.join(actions) or 'none'}",
+             f"The full message could not be rendered ({clean(problem, 300)}); the report is in the function's logs."]
+    return _plain(f"bmsguard: BMS {server_id}: {clean(outcome.status, 40)}", lines,
+                  {"server_id": server_id, "status": clean(outcome.status, 32), "region": clean(region, 64)})
+
+
+def render_event_failure_fallback(report: Report, problem: str, *, region: str) -> Notification:
+    """The event-failure message from statuses and ids only, for when ``render_event_failure`` failed."""
+    lines = ["bmsguard could not complete the handling of an event.",
+             f"Why: {clean(report.reason or 'unknown error', 600)}",
+             *[f"Server {clean(s.server_id, 64)}: {clean(s.status, 40)}" for s in report.servers],
+             f"The full message could not be rendered ({clean(problem, 300)}); the report is in the function's logs."]
+    return _plain("bmsguard: event could not be completed", lines,
+                  {"status": "event_failed", "region": clean(region, 64)})
+
+
+def _plain(subject: str, lines: list[str], tags: dict[str, str]) -> Notification:
+    text = "\n".join(lines)
+    short = cap(for_sms(" ".join(lines)), SMS_MAX_CHARS)
+    http = _json({"subject": subject, "text": text})
+    structure = {"default": short, "email": cap_utf8(text, EMAIL_MAX_BYTES), "sms": short, "http": http, "https": http}
+    return Notification(subject=cap_utf8(subject, SUBJECT_MAX_BYTES), message=short, message_structure=structure,
                         tags=tags)
 
 

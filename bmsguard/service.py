@@ -311,11 +311,24 @@ def _notify(state: _Run, outcome: ServerOutcome) -> ServerOutcome:
     if not render.should_notify(outcome):
         return outcome
     try:
-        notification = render.render_notification(outcome, state.trigger, region=deps.settings.region)
-        deps.publish(notification)
+        deps.publish(_rendered(state, outcome))
     except (CloudError, OutOfTime) as exc:
         return dataclasses.replace(outcome, notification_error=f"{type(exc).__name__}: {exc}")
     return dataclasses.replace(outcome, notified=True)
+
+
+def _rendered(state: _Run, outcome: ServerOutcome) -> Any:
+    """The server's notification; a plain fallback if rendering fails, since the server may already have been
+    changed: the report and the fact of the change must survive a rendering bug (a retry would not redo it)."""
+    from bmsguard import render
+
+    region = state.deps.settings.region
+    try:
+        return render.render_notification(outcome, state.trigger, region=region)
+    except Exception as exc:  # any rendering bug, see the docstring
+        problem = f"render failed: {type(exc).__name__}: {exc}"
+        state.notes.append(f"the notification for server {outcome.server_id} was sent as plain text ({problem})")
+        return render.render_fallback(outcome, problem, region=region)
 
 
 def _report(state: _Run) -> Report:
@@ -348,9 +361,15 @@ def _notify_event_failure(report: Report, deps: Deps) -> Report:
     from bmsguard import render
 
     failing = tuple(s for s in report.servers if s.retryable or s.notification_error)[:MAX_FAILURE_SERVERS]
+    failed = dataclasses.replace(report, servers=failing)
     try:
-        notification = render.render_event_failure(dataclasses.replace(report, servers=failing),
-                                                   region=deps.settings.region)
+        notification = render.render_event_failure(failed, region=deps.settings.region)
+    except Exception as exc:  # a rendering bug must not hide that the event failed
+        problem = f"render failed: {type(exc).__name__}: {exc}"
+        report = dataclasses.replace(report, reason="; ".join(filter(None, [
+            report.reason, f"the failure notification was sent as plain text ({problem})"])))
+        notification = render.render_event_failure_fallback(failed, problem, region=deps.settings.region)
+    try:
         deps.publish(notification)
     except (CloudError, OutOfTime) as exc:
         note = f"the failure notification could not be published: {type(exc).__name__}: {exc}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class LocalCloud:
         self.dispatcher = Dispatcher(self, routes)
         self._adapter = InProcessAdapter(self.dispatcher)
         self.server_endpoint = ""
+        self.sleep: Callable[[float], None] = time.sleep  # how latency faults wait; tests inject a recorder
 
     def _load_core(self, world: dict[str, Any], service_keys: set[str]) -> None:
         core = world_format.parse_core(world, self.source, service_keys)

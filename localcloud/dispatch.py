@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +61,7 @@ class Dispatcher:
         with self.lock:
             refusal, fault = self._admit(route, request, raw_path, query_pairs)
         if fault and fault.latency_ms:
-            time.sleep(fault.latency_ms / 1000.0)
+            self.cloud.sleep(fault.latency_ms / 1000.0)
         swallowed = bool(fault and fault.swallow)
         with self.lock:
             reply = refusal or (self._run_swallowed if swallowed else self._run)(route, params, request)

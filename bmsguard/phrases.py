@@ -23,35 +23,40 @@ from bmsguard.times import iso_utc
 
 
 def describe_action(action: object) -> str:
-    if isinstance(action, DisableMetadata):
-        return "disable the metadata endpoint"
-    if isinstance(action, RequireMetadataV2):
-        return "require metadata V2 (tokens)"
-    if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
-        grant = action.grant
-        verb = "revoke role" if isinstance(action, RevokeAgencyRole) else "detach identity policy"
-        names = clean(grant.label, 80) + (f" ({clean(grant.role_name, 80)})" if grant.role_name != grant.label else "")
-        where = "" if grant.scope == GrantScope.POLICY else f" on {clean(grant_scope_text(grant), 120)}"
-        return (f"{verb} {names}, id {clean(grant.role_id, 64)}{where} "
-                f"from agency {clean(action.agency_name, 64)} (id {clean(action.agency_id, 64)})")
-    if isinstance(action, UnbindAgency):
-        return f"unbind agency {clean(action.agency_name, 64)} from the server"
-    return clean(getattr(action, "kind", type(action).__name__))
+    """The action in full (grant ids, agency id), for the email's list of what was done."""
+    return _action_phrase(action, detailed=True)
 
 
 def short_action(action: object) -> str:
     """One line naming an action and its target, for a server's error summary."""
+    return _action_phrase(action, detailed=False)
+
+
+def _action_phrase(action: object, *, detailed: bool) -> str:
     if isinstance(action, DisableMetadata):
         return "disable the metadata endpoint"
     if isinstance(action, RequireMetadataV2):
-        return "require metadata V2"
+        return "require metadata V2 (tokens)" if detailed else "require metadata V2"
     if isinstance(action, (RevokeAgencyRole, DetachAgencyPolicy)):
-        verb = "revoke" if isinstance(action, RevokeAgencyRole) else "detach"
-        where = "" if action.grant.scope == GrantScope.POLICY else f" on {clean(grant_scope_text(action.grant), 80)}"
-        return f"{verb} {clean(action.grant.label, 60)}{where} from agency {clean(action.agency_name, 64)}"
+        return _grant_phrase(action, detailed=detailed)
     if isinstance(action, UnbindAgency):
-        return f"unbind agency {clean(action.agency_name, 64)}"
-    return clean(getattr(action, "kind", type(action).__name__), 40)
+        return f"unbind agency {clean(action.agency_name, 64)}" + (" from the server" if detailed else "")
+    return clean(getattr(action, "kind", type(action).__name__), 128 if detailed else 40)
+
+
+def _grant_phrase(action: RevokeAgencyRole | DetachAgencyPolicy, *, detailed: bool) -> str:
+    """"<verb> <grant>[ on <scope>] from agency <name>"; ``detailed`` adds the role name and the ids."""
+    grant, revoke = action.grant, isinstance(action, RevokeAgencyRole)
+    names, agency = clean(grant.label, 80 if detailed else 60), clean(action.agency_name, 64)
+    if detailed:
+        verb = "revoke role" if revoke else "detach identity policy"
+        names += (f" ({clean(grant.role_name, 80)})" if grant.role_name != grant.label else "")
+        names += f", id {clean(grant.role_id, 64)}"
+        agency += f" (id {clean(action.agency_id, 64)})"
+    else:
+        verb = "revoke" if revoke else "detach"
+    where = "" if grant.scope == GrantScope.POLICY else f" on {clean(grant_scope_text(grant), 120 if detailed else 80)}"
+    return f"{verb} {names}{where} from agency {agency}"
 
 
 def change_phrase(item: ActionOutcome) -> str:

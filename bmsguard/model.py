@@ -309,6 +309,12 @@ class ServerOutcome(JsonData):
     notification_error: str = ""
 
 
+# A server reduced to its summary where the full outcome would be too large (the event-failure message's
+# JSON, a report over the function's return limit): the keys kept from ``ServerOutcome.to_dict()``.
+SERVER_SUMMARY_KEYS = ("server_id", "status", "mode", "error_code", "error", "retryable", "notified",
+                       "notification_error")
+
+
 @dataclass(frozen=True)
 class Report(JsonData):
     """The single output of one invocation: returned by the handler, logged, and rendered into SMN."""

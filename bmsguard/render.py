@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bmsguard import undo
 from bmsguard.model import (
+    SERVER_SUMMARY_KEYS,
     ActionOutcome,
     ActionStatus,
     DisableMetadata,
@@ -169,7 +170,7 @@ def _failure_json(report: Report, region: str) -> str:
     """The report as JSON within HTTP_MAX_BYTES: in full, else servers as summaries, halved until it fits."""
     full = clean_tree(without_secrets(report.to_dict()))
     text = _json({"report": full, "region": clean(region, 64)})
-    summaries = [{k: server.get(k) for k in _SUMMARY_KEYS} for server in full["servers"]]
+    summaries = [{k: server.get(k) for k in SERVER_SUMMARY_KEYS} for server in full["servers"]]
     kept = len(summaries)
     while len(text.encode("utf-8")) > HTTP_MAX_BYTES:
         omitted = f", {len(summaries) - kept} of {len(summaries)} servers omitted" if kept < len(summaries) else ""
@@ -179,9 +180,6 @@ def _failure_json(report: Report, region: str) -> str:
             break
         kept //= 2
     return text
-
-
-_SUMMARY_KEYS = ("server_id", "status", "error_code", "error", "retryable", "notified", "notification_error")
 
 
 def _json(cleaned: object) -> str:

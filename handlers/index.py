@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from bmsguard import logs
 from bmsguard.errors import IgnoredEvent, InputError, MalformedEvent, SettingsError
-from bmsguard.model import Report
+from bmsguard.model import SERVER_SUMMARY_KEYS, Report
 from bmsguard.settings import Settings
 
 MAX_EXCEPTION_REPORT_CHARS = 8_000
@@ -124,8 +124,7 @@ def fit_for_return(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _server_summary(server: dict[str, Any]) -> dict[str, Any]:
-    keep = ("server_id", "status", "mode", "error_code", "error", "retryable", "notified", "notification_error")
-    summary = {key: server.get(key) for key in keep}
+    summary = {key: server.get(key) for key in SERVER_SUMMARY_KEYS}
     summary["findings"] = [finding.get("rule_id") for finding in server.get("findings") or ()]
     summary["outcomes"] = [{"action": (o.get("action") or {}).get("kind"), "status": o.get("status"),
                             "target": ((o.get("action") or {}).get("grant") or {}).get("display_name", "")}

@@ -362,7 +362,7 @@ def test_event_failure_of_hundreds_of_servers_summarises_and_counts_the_rest():
     payload = json.loads(note.message_structure["http"])
     listed = payload["report"]["servers"]
     assert 0 < len(listed) < 300 and f"{300 - len(listed)} of 300 servers omitted" in payload["truncated"]
-    assert set(listed[0]) == {"server_id", "status", "error_code", "error", "retryable", "notified",
+    assert set(listed[0]) == {"server_id", "status", "mode", "error_code", "error", "retryable", "notified",
                               "notification_error"}
     email = note.message_structure["email"]
     assert email.count("\nServer srv-") == 50 and "... and 250 more servers" in email

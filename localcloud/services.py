@@ -2,7 +2,7 @@
 
 Each package exposes ``ROUTES: list[wire.Route]`` and ``Backend`` with ``Backend.from_world(world, cloud)``
 and ``backend.dump()``; the backend is reachable as ``cloud.<name>``. ``world_keys`` are the top-level
-world sections the backend reads (a ``Backend.WORLD_KEYS`` attribute is honoured as well).
+world sections the backend reads.
 """
 
 from __future__ import annotations

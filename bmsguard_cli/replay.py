@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +25,16 @@ class Run:
     world: dict[str, Any] = field(default_factory=dict)  # localcloud end state (empty for live runs)
 
 
-def invoke_handler(event: Any, context: Any) -> dict[str, Any]:
-    """Call the production handler; a failed event raises (so FunctionGraph retries) but carries its report."""
-    from handlers.index import handler
+def invoke_handler(event: Any, context: Any, sleep: Callable[[float], None]) -> dict[str, Any]:
+    """Call the production handler; a failed event raises (so FunctionGraph retries) but carries its report.
+
+    ``handle`` is the code ``handler`` runs, with the waits injectable: against localcloud, whose servers and
+    jobs move on reads rather than time, waiting for real would only slow the replay down.
+    """
+    from handlers.index import handle
 
     try:
-        return handler(event, context)
+        return handle(event, context, sleep=sleep)
     except Exception as exc:  # the handler raises on purpose for failed events; show its report
         report = getattr(exc, "report", None)
         if isinstance(report, dict):
@@ -45,10 +50,19 @@ class LocalTarget:
         self.policy = policy
         self.dry_run = dry_run
 
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        from localcloud.runtime import emulated_sleep
+
+        return emulated_sleep
+
     def load(self, world_file: Path | None = None) -> Any:
+        """A fresh emulated account, served by a fresh function container (no warm state carried over)."""
+        from handlers.compose import reset_container_state
         from localcloud import LocalCloud, WorldError
 
         path = world_file or self.world_file
+        reset_container_state()
         try:
             return LocalCloud.from_file(str(path)) if path else LocalCloud()
         except WorldError as exc:
@@ -68,7 +82,7 @@ class LocalTarget:
 
     def run(self, cloud: Any, event: Any) -> Run:
         before = len(cloud.outbox)
-        report = invoke_handler(event, self.context(cloud))
+        report = invoke_handler(event, self.context(cloud), self.sleep)
         return Run(report, list(cloud.outbox[before:]), cloud.dump())
 
     def user_data(self, cloud: Any) -> dict[str, str]:
@@ -98,13 +112,15 @@ def live_settings(env: Mapping[str, str] = os.environ) -> dict[str, str]:
 class LiveTarget:
     """A real Huawei Cloud account (report mode with --dry-run)."""
 
+    sleep = staticmethod(time.sleep)
+
     def __init__(self, *, policy: str | None, dry_run: bool, env: Mapping[str, str] = os.environ):
         self.settings = live_settings(env)
         self.policy = policy
         self.dry_run = dry_run
 
     def run(self, event: Any) -> Run:
-        return Run(invoke_handler(event, self.context()))
+        return Run(invoke_handler(event, self.context(), self.sleep))
 
     def context(self) -> Any:
         from localcloud.runtime import FunctionContext

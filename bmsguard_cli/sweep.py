@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,7 +32,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     with cloud if cloud is not None else nullcontext():
         if cloud is not None:
             context = target.context(cloud)
-        server_ids = list_server_ids(context)
+        server_ids = list_server_ids(context, target.sleep)
         reports = _sweep(server_ids, context, cloud, target, progress=sys.stderr if sys.stderr.isatty() else None)
     combined = combine(reports)
     if args.json:
@@ -42,7 +42,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     return 1 if combined["status"] == "failed" else 0
 
 
-def list_server_ids(context: Any) -> list[str]:
+def list_server_ids(context: Any, sleep: Callable[[float], None]) -> list[str]:
     """One paged scan through the production gateway, composed exactly as the handler composes it."""
     from bmsguard.cloud.retry import wall_clock_ms
     from bmsguard.settings import Settings
@@ -50,7 +50,7 @@ def list_server_ids(context: Any) -> list[str]:
 
     settings = Settings.from_context(context)
     deps = compose(context, settings, cached_policy(settings.policy_source), "bmsguard-sweep",
-                   clock=wall_clock_ms, sleep=getattr(context, "localcloud_sleep", None) or time.sleep)
+                   clock=wall_clock_ms, sleep=sleep)
     return [server.id for server in deps.gateway.iter_servers()]
 
 
@@ -60,7 +60,7 @@ def _sweep(server_ids: list[str], context: Any, cloud: Any, target: Any, *, prog
         if progress:
             _draw(progress, done, len(server_ids), server_id)
         fresh = target.context(cloud) if cloud is not None else target.context()
-        reports.append(invoke_handler({"server_ids": [server_id]}, fresh))
+        reports.append(invoke_handler({"server_ids": [server_id]}, fresh, target.sleep))
     if progress:
         _draw(progress, len(server_ids), len(server_ids), "done")
         progress.write("\n")

@@ -17,7 +17,7 @@ HOUR_MS = 3_600_000
 
 # Per warm container, keyed explicitly: a changed policy source or changed limits get their own entry.
 _POLICIES: dict[str | None, Policy] = {}
-_LEDGERS: dict[tuple[str, int], RemediationLedger] = {}
+_LEDGERS: dict[int, RemediationLedger] = {}
 _MAX_LEDGERS = 32
 
 
@@ -28,15 +28,15 @@ def cached_policy(source: str | None) -> Policy:
     return _POLICIES[source]
 
 
-def ledger_for(context: Any, policy: Policy, clock: Callable[[], int]) -> RemediationLedger:
-    """The container's ledger. A real FunctionGraph container has one; localcloud's context stand-in names
-    its world (``localcloud_container``), so each emulated account gets the ledger its own container would."""
-    key = (str(getattr(context, "localcloud_container", "")), policy.limits.max_remediations_per_server_per_hour)
-    if key not in _LEDGERS:
+def ledger_for(policy: Policy, clock: Callable[[], int]) -> RemediationLedger:
+    """The container's ledger (one per cap: a changed policy limit starts a new one). Code that replays many
+    emulated accounts in one process calls ``reset_container_state`` for each, as a new container would."""
+    cap = policy.limits.max_remediations_per_server_per_hour
+    if cap not in _LEDGERS:
         if len(_LEDGERS) >= _MAX_LEDGERS:
             _LEDGERS.clear()
-        _LEDGERS[key] = RemediationLedger(key[1], HOUR_MS, clock)
-    return _LEDGERS[key]
+        _LEDGERS[cap] = RemediationLedger(cap, HOUR_MS, clock)
+    return _LEDGERS[cap]
 
 
 def reset_container_state() -> None:
@@ -52,4 +52,4 @@ def compose(context: Any, settings: Settings, policy: Policy, request_id: str, *
                     credentials=settings.credentials, endpoint=settings.endpoint)
     gateway = HuaweiCloudGateway(target, RetryPolicy(deadline=deadline, sleep=sleep), clock=clock)
     return Deps(settings=settings, policy=policy, gateway=gateway, deadline=deadline, clock=clock, sleep=sleep,
-                ledger=ledger_for(context, policy, clock), request_id=request_id)
+                ledger=ledger_for(policy, clock), request_id=request_id)

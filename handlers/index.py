@@ -45,15 +45,12 @@ def initializer(context: Any) -> None:
 
 def handle(event: Any, context: Any, *, sleep: Callable[[float], None] | None = None,
            clock: Callable[[], int] | None = None) -> dict[str, Any]:
-    """``handler`` with the clock and sleep injectable (tests and the benchmark never really wait).
-
-    Without an explicit ``sleep``, a context that offers ``localcloud_sleep`` (the emulator's stand-in,
-    whose state moves on reads, not time) supplies it; the real FunctionGraph context has none.
-    """
+    """``handler`` with the clock and sleep injectable (tests, the CLI's replays and the benchmark pass an
+    emulated sleep: localcloud's state moves on reads, not time)."""
     from bmsguard.cloud.retry import wall_clock_ms
 
     clock = clock or wall_clock_ms
-    sleep = sleep or getattr(context, "localcloud_sleep", None) or time.sleep
+    sleep = sleep or time.sleep
     received = clock()
     logs.configure()
     request_id = _request_id(context)

@@ -13,7 +13,6 @@ import logging
 import os
 import time
 import uuid
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -57,29 +56,14 @@ class RuntimeLogger:
         self._emit(logging.ERROR, message)
 
 
-# One emulated container per LocalCloud world: warm-container state (bmsguard's remediation ledger) is
-# shared by the invocations against one world and not by invocations against another.
-_CONTAINERS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
-
-
-def container_of(cloud: Any) -> str:
-    if cloud not in _CONTAINERS:
-        _CONTAINERS[cloud] = f"localcloud-{uuid.uuid4().hex[:12]}"
-    return _CONTAINERS[cloud]
-
-
 class FunctionContext:
-    """Two attributes are not FunctionGraph's: ``localcloud_container`` names the emulated container and
-    ``localcloud_sleep`` is how long waits really last (bmsguard's handler uses it when present)."""
+    """The methods of FunctionGraph's Python context, and nothing else."""
 
     def __init__(self, *, ak: str = "", sk: str = "", security_token: str = "",
                  user_data: Mapping[str, str] | None = None, request_id: str | None = None,
                  project_id: str = "", function_name: str = "bmsguard", version: str = "latest",
                  timeout_s: int = DEFAULT_TIMEOUT_S, memory_mb: int = 256,
-                 clock: Callable[[], int] = _wall_ms, container: str = "",
-                 sleep: Callable[[float], None] | None = None):
-        self.localcloud_container = container
-        self.localcloud_sleep = sleep
+                 clock: Callable[[], int] = _wall_ms):
         self._ak = ak
         self._sk = sk
         self._token = security_token
@@ -99,8 +83,6 @@ class FunctionContext:
         """Signed as a world credential (default: the function's assumed agency), in the world's project."""
         credential = cloud.credential(identity)
         kwargs.setdefault("project_id", cloud.project_id)
-        kwargs.setdefault("container", container_of(cloud))
-        kwargs.setdefault("sleep", emulated_sleep)
         return cls(ak=credential.ak, sk=credential.sk, security_token=credential.security_token or "",
                    user_data=user_data, **kwargs)
 

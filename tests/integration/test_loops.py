@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.compose import reset_container_state
 from tests.integration.harness import APP_06, DB_04, PROD_01, invoke, load_event, metadata_of
 
 
@@ -57,9 +58,10 @@ def test_remediations_per_server_are_capped_within_a_container(localcloud):
     assert capped["error_code"] == "RemediationCapReached" and not capped["retryable"]
 
 
-def test_each_world_is_its_own_container(localcloud):
-    """The cap belongs to one (emulated) container; a fresh world starts from zero."""
+def test_a_fresh_container_starts_the_cap_from_zero(localcloud):
+    """The cap belongs to one warm container: a new container (fresh module state) starts from zero."""
     for _ in range(4):
+        reset_container_state()
         cloud = localcloud("events/worlds/demo.yaml")
         assert invoke(cloud, {"server_ids": [PROD_01]}).server(PROD_01)["status"] == "remediated"
 

@@ -57,6 +57,7 @@ FAILURE_LISTED_SERVERS = 50  # server lines in an event-failure email; the rest 
 _TRUNCATED_EMAIL = "\n(cut to fit the 256 KB message limit; the full report is in the function's logs)\n"
 _QUIET = {ServerStatus.COMPLIANT, ServerStatus.EXEMPT}
 _DONE = {ActionStatus.APPLIED, ActionStatus.ALREADY}
+LATE_EVENT_MS = 24 * 3_600_000  # a fix this long after its event was not triggered by it in real time
 _SEVERITY_ORDER = (Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
 _HEADLINES = {
     ServerStatus.REMEDIATED: "hardened",
@@ -397,7 +398,9 @@ class _View:
                    if o.status == ActionStatus.APPLIED and (o.verified_at_ms or o.applied_at_ms)]
         if start is None or not applied:
             return ""
-        return duration(max(applied) - start)
+        elapsed = max(applied) - start
+        late = " (the event was delivered late or replayed)" if elapsed > LATE_EVENT_MS else ""
+        return duration(elapsed) + late
 
     def _top_severity(self) -> str:
         seen = {f.severity for f in self.outcome.findings}

@@ -104,6 +104,13 @@ def test_email_says_what_why_before_after_who_when():
     assert "IAMUser alice (account acme)" in email
     assert "trace trace-42" in email
     assert "time from event to fix: 2 min 10 s" in email
+    assert "delivered late or replayed" not in email
+
+
+def test_a_fix_days_after_its_event_says_the_event_was_late_or_replayed():
+    old_event = dataclasses.replace(TRIGGER, event_time_ms=NOW_MS - 3 * 24 * 3_600_000)
+    email = render(REMEDIATED, old_event).message_structure["email"]
+    assert "(the event was delivered late or replayed)" in email
 
 
 def test_email_undo_has_exact_calls_with_ids():

@@ -61,6 +61,13 @@ class Request:
             raise invalid(f"{name} must be an integer {bound}, got {raw!r}")
         return value
 
+    def json_object(self, invalid: Callable[[str], Exception]) -> dict[str, Any]:
+        """The JSON body, which must be an object; otherwise raises ``invalid(problem)``."""
+        body = self.json()
+        if not isinstance(body, dict):
+            raise invalid("the body must be a JSON object")
+        return body
+
 
 @dataclass
 class Reply:

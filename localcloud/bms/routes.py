@@ -36,13 +36,13 @@ def show_metadata_options(cloud: Any, request: Request, project_id: str, server_
 
 
 def update_metadata_options(cloud: Any, request: Request, project_id: str, server_id: str) -> Reply:
-    body = _object_body(request)
+    body = request.json_object(errors.bad_request)
     server = cloud.bms.set_metadata_options(server_id, body.get("http_endpoint"), body.get("http_tokens"))
     return Reply(status=200, body=None, resource=(server.id, server.name))
 
 
 def update_metadata(cloud: Any, request: Request, project_id: str, server_id: str) -> Reply:
-    body = _object_body(request)
+    body = request.json_object(errors.bad_request)
     server, changes = cloud.bms.update_metadata(server_id, body.get("metadata"))
     return Reply(body={"metadata": changes}, resource=(server.id, server.name))
 
@@ -52,7 +52,7 @@ def show_tags(cloud: Any, request: Request, project_id: str, server_id: str) -> 
 
 
 def change_tags(cloud: Any, request: Request, project_id: str, server_id: str) -> Reply:
-    body = _object_body(request)
+    body = request.json_object(errors.bad_request)
     if body.get("action") not in ("create", "delete"):
         raise errors.bad_request(f"action must be create or delete, got {body.get('action')!r}")
     server = cloud.bms.change_tags(server_id, body["action"], body.get("tags"))
@@ -70,13 +70,6 @@ def _is_tag_deletion(request: Request) -> bool:
     except ValueError:
         return False
     return isinstance(body, dict) and body.get("action") == "delete"
-
-
-def _object_body(request: Request) -> dict[str, Any]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise errors.bad_request("the body must be a JSON object")
-    return body
 
 
 def _read(method: str, pattern: str, operation: str, handler: Any) -> Route:

@@ -14,7 +14,7 @@ TOPIC = TOPICS + "/{topic_urn}"
 
 
 def create_topic(cloud: Any, request: Request, project_id: str) -> Reply:
-    body = _object_body(request)
+    body = request.json_object(errors.bad_request)
     topic = cloud.smn.create_topic(body.get("name"), body.get("display_name") or "",
                                    body.get("enterprise_project_id") or "0")
     return Reply(body={"request_id": request.request_id, "topic_urn": topic.urn}, resource=(topic.urn, topic.name))
@@ -36,7 +36,7 @@ def show_topic(cloud: Any, request: Request, project_id: str, topic_urn: str) ->
 
 
 def update_topic(cloud: Any, request: Request, project_id: str, topic_urn: str) -> Reply:
-    display_name = _object_body(request).get("display_name")
+    display_name = request.json_object(errors.bad_request).get("display_name")
     if not isinstance(display_name, str):
         raise errors.bad_request("display_name is required")
     topic = cloud.smn.update_topic(topic_urn, display_name)
@@ -66,7 +66,7 @@ def list_subscriptions(cloud: Any, request: Request, project_id: str) -> Reply:
 
 
 def add_subscription(cloud: Any, request: Request, project_id: str, topic_urn: str) -> Reply:
-    body = _object_body(request)
+    body = request.json_object(errors.bad_request)
     subscription = cloud.smn.subscribe(topic_urn, body.get("protocol"), body.get("endpoint"),
                                        body.get("remark") or "")
     topic = cloud.smn.topic(topic_urn)
@@ -86,7 +86,7 @@ def cancel_subscription(cloud: Any, request: Request, project_id: str, subscript
 
 
 def publish(cloud: Any, request: Request, project_id: str, topic_urn: str) -> Reply:
-    entry = cloud.smn.publish(topic_urn, _object_body(request), request.request_id)
+    entry = cloud.smn.publish(topic_urn, request.json_object(errors.bad_request), request.request_id)
     return Reply(body={"request_id": request.request_id, "message_id": entry["message_id"]},
                  resource=(entry["topic_urn"], entry["topic_name"]))
 
@@ -107,13 +107,6 @@ def _page(request: Request, items: list[Any]) -> list[Any]:
     offset = request.int_arg("offset", 0, 0, None, errors.bad_request)
     limit = request.int_arg("limit", 100, 1, 100, errors.bad_request)
     return items[offset:offset + limit]
-
-
-def _object_body(request: Request) -> dict[str, Any]:
-    body = request.json()
-    if not isinstance(body, dict):
-        raise errors.bad_request("the body must be a JSON object")
-    return body
 
 
 def _read(method: str, pattern: str, operation: str, handler: Any) -> Route:
